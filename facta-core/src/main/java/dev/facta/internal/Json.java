@@ -1,0 +1,301 @@
+package dev.facta.internal;
+
+import dev.facta.InvalidInputException;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A small strict JSON reader and writer (RFC 8259) for what the core must check or build
+ * without a JSON library: validating event data and reading and writing flat metadata objects.
+ * Values are parsed to {@code Map} (insertion order), {@code List}, {@code String},
+ * {@code Number} (as {@code String} text, unchanged), {@code Boolean} and {@code null}.
+ */
+public final class Json {
+    private final String text;
+    private final int maxDepth;
+    private final String field;
+    private int pos;
+
+    private Json(String text, int maxDepth, String field) {
+        this.text = text;
+        this.maxDepth = maxDepth;
+        this.field = field;
+    }
+
+    /** Decodes strict UTF-8, refusing malformed byte sequences. */
+    public static String utf8(byte[] bytes, String field) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidInputException(field, field + " is not valid UTF-8");
+        }
+    }
+
+    /** Checks that the text is exactly one JSON value, nested at most {@code maxDepth} deep. */
+    public static void validate(String text, int maxDepth, String field) {
+        parse(text, maxDepth, field);
+    }
+
+    public static Object parse(String text, int maxDepth, String field) {
+        Json p = new Json(text, maxDepth, field);
+        p.skipWs();
+        Object v = p.value(0);
+        p.skipWs();
+        if (p.pos != text.length()) {
+            throw p.error("unexpected text after the JSON value");
+        }
+        return v;
+    }
+
+    /** Parses a flat JSON object of string values (numbers and booleans are kept as their text). */
+    public static Map<String, String> parseFlatObject(String text, String field) {
+        if (text == null || text.isBlank()) {
+            return Map.of();
+        }
+        Object v = parse(text, 2, field);
+        if (!(v instanceof Map<?, ?> map)) {
+            throw new InvalidInputException(field, field + " must be a JSON object");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (var e : map.entrySet()) {
+            Object value = e.getValue();
+            if (value instanceof Map || value instanceof List) {
+                throw new InvalidInputException(field + "." + e.getKey(), field + "." + e.getKey() + " must be a string, number or boolean");
+            }
+            if (value != null) {
+                out.put((String) e.getKey(), value.toString());
+            }
+        }
+        return out;
+    }
+
+    /** Writes a flat object of strings. */
+    public static String writeFlatObject(Map<String, String> map) {
+        StringBuilder sb = new StringBuilder(16 + map.size() * 32).append('{');
+        boolean first = true;
+        for (var e : map.entrySet()) {
+            if (!first) sb.append(',');
+            first = false;
+            quote(e.getKey(), sb);
+            sb.append(':');
+            quote(e.getValue(), sb);
+        }
+        return sb.append('}').toString();
+    }
+
+    public static String quote(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2);
+        quote(s, sb);
+        return sb.toString();
+    }
+
+    public static void quote(String s, StringBuilder sb) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case '\b' -> sb.append("\\b");
+                case '\f' -> sb.append("\\f");
+                default -> {
+                    if (c < 0x20 || c == '\u2028' || c == '\u2029') {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+
+    private InvalidInputException error(String what) {
+        return new InvalidInputException(field, field + " is not valid JSON: " + what + " at offset " + pos);
+    }
+
+    private void skipWs() {
+        while (pos < text.length()) {
+            char c = text.charAt(pos);
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') pos++;
+            else break;
+        }
+    }
+
+    private Object value(int depth) {
+        if (pos >= text.length()) {
+            throw error("unexpected end of input");
+        }
+        char c = text.charAt(pos);
+        return switch (c) {
+            case '{' -> object(depth + 1);
+            case '[' -> array(depth + 1);
+            case '"' -> string();
+            case 't' -> literal("true", Boolean.TRUE);
+            case 'f' -> literal("false", Boolean.FALSE);
+            case 'n' -> literal("null", null);
+            default -> {
+                if (c == '-' || (c >= '0' && c <= '9')) yield number();
+                throw error("unexpected character '" + c + "'");
+            }
+        };
+    }
+
+    private Object literal(String word, Object value) {
+        if (!text.startsWith(word, pos)) {
+            throw error("invalid literal");
+        }
+        pos += word.length();
+        return value;
+    }
+
+    private Map<String, Object> object(int depth) {
+        if (depth > maxDepth) throw error("nested deeper than " + maxDepth);
+        pos++; // {
+        Map<String, Object> map = new LinkedHashMap<>();
+        skipWs();
+        if (peek() == '}') {
+            pos++;
+            return map;
+        }
+        while (true) {
+            skipWs();
+            if (peek() != '"') throw error("expected a string key");
+            String key = string();
+            skipWs();
+            if (peek() != ':') throw error("expected ':'");
+            pos++;
+            skipWs();
+            map.put(key, value(depth));
+            skipWs();
+            char c = peek();
+            pos++;
+            if (c == '}') return map;
+            if (c != ',') {
+                pos--;
+                throw error("expected ',' or '}'");
+            }
+        }
+    }
+
+    private List<Object> array(int depth) {
+        if (depth > maxDepth) throw error("nested deeper than " + maxDepth);
+        pos++; // [
+        List<Object> list = new ArrayList<>();
+        skipWs();
+        if (peek() == ']') {
+            pos++;
+            return list;
+        }
+        while (true) {
+            skipWs();
+            list.add(value(depth));
+            skipWs();
+            char c = peek();
+            pos++;
+            if (c == ']') return list;
+            if (c != ',') {
+                pos--;
+                throw error("expected ',' or ']'");
+            }
+        }
+    }
+
+    private char peek() {
+        if (pos >= text.length()) throw error("unexpected end of input");
+        return text.charAt(pos);
+    }
+
+    private String string() {
+        pos++; // opening quote
+        StringBuilder sb = null;
+        int start = pos;
+        while (true) {
+            if (pos >= text.length()) throw error("unterminated string");
+            char c = text.charAt(pos);
+            if (c == '"') {
+                String s = sb == null ? text.substring(start, pos) : sb.append(text, start, pos).toString();
+                pos++;
+                return s;
+            }
+            if (c < 0x20) throw error("control character in string");
+            if (c == '\\') {
+                if (sb == null) sb = new StringBuilder();
+                sb.append(text, start, pos);
+                pos++;
+                char e = peek();
+                switch (e) {
+                    case '"' -> sb.append('"');
+                    case '\\' -> sb.append('\\');
+                    case '/' -> sb.append('/');
+                    case 'b' -> sb.append('\b');
+                    case 'f' -> sb.append('\f');
+                    case 'n' -> sb.append('\n');
+                    case 'r' -> sb.append('\r');
+                    case 't' -> sb.append('\t');
+                    case 'u' -> {
+                        if (pos + 4 >= text.length()) throw error("short unicode escape");
+                        int cp = 0;
+                        for (int i = 1; i <= 4; i++) {
+                            int d = Character.digit(text.charAt(pos + i), 16);
+                            if (d < 0) throw error("bad unicode escape");
+                            cp = cp * 16 + d;
+                        }
+                        sb.append((char) cp);
+                        pos += 4;
+                    }
+                    default -> throw error("bad escape '\\" + e + "'");
+                }
+                pos++;
+                start = pos;
+            } else {
+                pos++;
+            }
+        }
+    }
+
+    private String number() {
+        int start = pos;
+        if (peekOr('-')) pos++;
+        if (peekOr('0')) {
+            pos++;
+        } else if (digitAt()) {
+            while (digitAt()) pos++;
+        } else {
+            throw error("bad number");
+        }
+        if (peekOr('.')) {
+            pos++;
+            if (!digitAt()) throw error("bad number");
+            while (digitAt()) pos++;
+        }
+        if (peekOr('e') || peekOr('E')) {
+            pos++;
+            if (peekOr('+') || peekOr('-')) pos++;
+            if (!digitAt()) throw error("bad number");
+            while (digitAt()) pos++;
+        }
+        return text.substring(start, pos);
+    }
+
+    private boolean peekOr(char c) {
+        return pos < text.length() && text.charAt(pos) == c;
+    }
+
+    private boolean digitAt() {
+        return pos < text.length() && text.charAt(pos) >= '0' && text.charAt(pos) <= '9';
+    }
+}

@@ -1,0 +1,5 @@
+package dev.facta.store;
+
+public enum ReadDirection {
+    FORWARD, BACKWARD
+}
