@@ -1,0 +1,661 @@
+package dev.facta.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.facta.FactaException;
+import dev.facta.InvalidInputException;
+import dev.facta.internal.AppendCoalescer;
+import dev.facta.internal.AppendPlanner;
+import dev.facta.internal.AppendValidation;
+import dev.facta.internal.MetadataCodec;
+import dev.facta.internal.PreparedAppend;
+import dev.facta.internal.PreparedEvent;
+import dev.facta.store.AllSlice;
+import dev.facta.store.AppendResult;
+import dev.facta.store.EventData;
+import dev.facta.store.EventFilter;
+import dev.facta.store.EventStore;
+import dev.facta.store.EventStores;
+import dev.facta.store.ExpectedVersion;
+import dev.facta.store.ReadDirection;
+import dev.facta.store.RecordedEvent;
+import dev.facta.store.StoreLimits;
+import dev.facta.store.StreamDeletedException;
+import dev.facta.store.StreamId;
+import dev.facta.store.StreamInfo;
+import dev.facta.store.StreamMetadata;
+import dev.facta.store.StreamNotFoundException;
+import dev.facta.store.WrongExpectedVersionException;
+
+import javax.sql.DataSource;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The production event store on PostgreSQL.
+ *
+ * <p><b>Gap-free global order.</b> Every append transaction first locks the single row of
+ * {@code facta_log_head} and keeps it until it commits, takes its positions from that row and
+ * moves it on. Transactions that append therefore run one at a time per database, across every
+ * process, and commit in position order; a rolled-back transaction gives its positions back.
+ * PostgreSQL makes a transaction visible before it releases its row locks, so a reader that sees
+ * position {@code p} also sees every position below it. Positions are dense: reading
+ * {@code position >= from} never skips a committed event and needs no gap detection.
+ *
+ * <p><b>Group commit.</b> Since appends serialise anyway, one writer thread per store merges
+ * whatever appends have queued up into one transaction ({@link AppendCoalescer}), each append
+ * with its own expected-version check and its own fate ({@link AppendPlanner}). A batch costs
+ * three round trips (lock and read stream states; insert events, upsert streams, move the head;
+ * commit) and one WAL flush however many appends it holds.
+ *
+ * <p>When a batch fails as a whole (an event id already used in another stream, or a
+ * {@link BeforeCommit} hook that throws), it is rolled back and its appends are retried one per
+ * transaction, so only the culprit fails.
+ */
+public final class PostgresEventStore implements EventStore {
+
+    private static final System.Logger LOG = System.getLogger(PostgresEventStore.class.getName());
+
+    private static final String LOCK_HEAD = "SELECT position, now() FROM facta_log_head WHERE id = 1 FOR UPDATE";
+    private static final String STREAM_STATES = "SELECT stream, version, deleted FROM facta_streams WHERE stream = ANY(?)";
+    private static final String EXISTING_IDS = "SELECT id, stream, version, position FROM facta_events WHERE id = ANY(?)";
+    private static final String INSERT_EVENTS = "INSERT INTO facta_events"
+            + " (position, id, stream, version, category, type, data, metadata, recorded_at)"
+            + " SELECT u.p, u.i, u.s, u.v, u.c, u.t, u.d::jsonb, u.m::jsonb, now()"
+            + " FROM unnest(?::bigint[], ?::uuid[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[])"
+            + " AS u(p, i, s, v, c, t, d, m)";
+    private static final String UPSERT_STREAMS = "INSERT INTO facta_streams (stream, category, version)"
+            + " SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[])"
+            + " ON CONFLICT (stream) DO UPDATE SET version = excluded.version, updated_at = now()";
+    private static final String MOVE_HEAD = "UPDATE facta_log_head SET position = ? WHERE id = 1";
+    private static final String EVENT_COLUMNS = "e.position, e.id, e.stream, e.version, e.type, e.data::text,"
+            + " e.metadata::text, e.recorded_at";
+
+    private final DataSource dataSource;
+    private final HikariDataSource ownedPool;
+    private final String schema;
+    private final StoreLimits limits;
+    private final BeforeCommit beforeCommit;
+    private final AppendCoalescer coalescer;
+    private final String description;
+
+    private PostgresEventStore(Builder b) {
+        this.schema = b.schema;
+        this.limits = b.limits;
+        this.beforeCommit = b.beforeCommit;
+        if (b.dataSource != null) {
+            this.dataSource = b.dataSource;
+            this.ownedPool = null;
+            this.description = "postgresql (schema " + schema + ", application data source)";
+        } else {
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(b.jdbcUrl);
+            if (b.user != null) config.setUsername(b.user);
+            if (b.password != null) config.setPassword(b.password);
+            config.setSchema(schema);
+            config.setMaximumPoolSize(b.poolSize);
+            config.setPoolName("facta-" + schema);
+            config.setAutoCommit(true);
+            config.setConnectionTimeout(Duration.ofSeconds(10).toMillis());
+            config.setInitializationFailTimeout(-1);
+            this.ownedPool = new HikariDataSource(config);
+            this.dataSource = ownedPool;
+            this.description = "postgresql " + EventStores.redact(b.jdbcUrl) + " (schema " + schema + ")";
+        }
+        try {
+            if (b.migrate) {
+                new PostgresMigrations(dataSource, schema).up();
+            }
+        } catch (RuntimeException e) {
+            if (ownedPool != null) ownedPool.close();
+            throw e;
+        }
+        this.coalescer = new AppendCoalescer(schema, b.maxBatchEvents, this::writeBatch);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings for a {@link PostgresEventStore}; the defaults suit a local server. */
+    public static final class Builder {
+        private String jdbcUrl = "jdbc:postgresql://127.0.0.1:5432/postgres";
+        private String user;
+        private String password;
+        private DataSource dataSource;
+        private String schema = "public";
+        private int poolSize = 10;
+        private int maxBatchEvents = 5_000;
+        private boolean migrate = true;
+        private StoreLimits limits = StoreLimits.DEFAULT;
+        private BeforeCommit beforeCommit;
+
+        public Builder jdbcUrl(String url) {
+            this.jdbcUrl = url;
+            return this;
+        }
+
+        public Builder user(String user) {
+            this.user = user;
+            return this;
+        }
+
+        public Builder password(String password) {
+            this.password = password;
+            return this;
+        }
+
+        /**
+         * Use the application's data source instead of an own pool. Its connections must have
+         * auto-commit on when handed out, and {@code search_path} is not changed: tables are
+         * looked up as the data source's connections find them.
+         */
+        public Builder dataSource(DataSource ds) {
+            this.dataSource = ds;
+            return this;
+        }
+
+        public Builder schema(String schema) {
+            if (schema == null || !schema.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
+                throw new InvalidInputException("schema", "schema must be a plain SQL identifier, got '" + schema + "'");
+            }
+            this.schema = schema;
+            return this;
+        }
+
+        public Builder poolSize(int n) {
+            this.poolSize = Math.max(2, n);
+            return this;
+        }
+
+        /** The most events one group-commit transaction takes. */
+        public Builder maxBatchEvents(int n) {
+            this.maxBatchEvents = Math.max(1, n);
+            return this;
+        }
+
+        /** Whether opening the store applies pending migrations (default true). */
+        public Builder migrate(boolean migrate) {
+            this.migrate = migrate;
+            return this;
+        }
+
+        public Builder limits(StoreLimits limits) {
+            this.limits = limits;
+            return this;
+        }
+
+        public Builder beforeCommit(BeforeCommit hook) {
+            this.beforeCommit = hook;
+            return this;
+        }
+
+        public PostgresEventStore build() {
+            return new PostgresEventStore(this);
+        }
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public String schema() {
+        return schema;
+    }
+
+    // ---- appends ---------------------------------------------------------------------------
+
+    @Override
+    public AppendResult append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
+        return coalescer.append(AppendValidation.prepare(stream, expected, events, limits));
+    }
+
+    /** Writes one batch; called only by the coalescer's single writer thread. */
+    private void writeBatch(List<AppendCoalescer.Pending> batch) {
+        List<PreparedAppend> appends = new ArrayList<>(batch.size());
+        for (AppendCoalescer.Pending p : batch) appends.add(p.append());
+        try {
+            List<AppendPlanner.Outcome> outcomes = writeInTransaction(appends, false);
+            for (int i = 0; i < batch.size(); i++) complete(batch.get(i), outcomes.get(i));
+            return;
+        } catch (BatchFailed failed) {
+            if (batch.size() == 1) {
+                batch.getFirst().fail(failed.reported());
+                return;
+            }
+            // some append in the batch spoiled it for all: retry each alone to find which
+        }
+        for (AppendCoalescer.Pending p : batch) {
+            try {
+                complete(p, writeInTransaction(List.of(p.append()), true).getFirst());
+            } catch (BatchFailed failed) {
+                p.fail(failed.reported());
+            }
+        }
+    }
+
+    private static void complete(AppendCoalescer.Pending p, AppendPlanner.Outcome outcome) {
+        switch (outcome) {
+            case AppendPlanner.Write w -> p.complete(w.result());
+            case AppendPlanner.Done d -> p.complete(d.result());
+            case AppendPlanner.Failed f -> p.fail(f.error());
+        }
+    }
+
+    /** The whole transaction failed and was rolled back; {@link #reported()} is what callers see. */
+    private static final class BatchFailed extends Exception {
+        BatchFailed(Throwable cause) {
+            super(cause);
+        }
+
+        RuntimeException reported() {
+            Throwable c = getCause();
+            if (c instanceof RuntimeException re) return re;
+            if (c instanceof SQLException se && "23505".equals(se.getSQLState())) {
+                return new InvalidInputException("events.id", "an event id of this append is already used: " + se.getMessage());
+            }
+            if (c instanceof SQLException se) {
+                return new FactaException("append failed in PostgreSQL (" + se.getSQLState() + "): " + se.getMessage(), se);
+            }
+            return new FactaException("append failed: " + c.getMessage(), c);
+        }
+    }
+
+    private List<AppendPlanner.Outcome> writeInTransaction(List<PreparedAppend> appends, boolean checkAllIds) throws BatchFailed {
+        Connection c = null;
+        try {
+            c = dataSource.getConnection();
+            c.setAutoCommit(false);
+            Set<StreamId> streams = new LinkedHashSet<>();
+            for (PreparedAppend a : appends) streams.add(a.stream());
+            long head;
+            Instant now;
+            Map<StreamId, AppendPlanner.StreamState> states = new HashMap<>();
+            // Lock the head first, then read stream states in a second statement: under READ
+            // COMMITTED each statement takes a fresh snapshot, so the states are read after the
+            // previous holder of the lock committed. Both go out in one round trip.
+            try (PreparedStatement ps = c.prepareStatement(LOCK_HEAD + ";" + STREAM_STATES)) {
+                ps.setArray(1, c.createArrayOf("text", names(streams)));
+                ps.execute();
+                try (ResultSet rs = ps.getResultSet()) {
+                    if (!rs.next()) throw new FactaException("facta_log_head is empty: the schema was not migrated");
+                    head = rs.getLong(1);
+                    now = rs.getTimestamp(2).toInstant();
+                }
+                if (!ps.getMoreResults()) throw new SQLException("stream states query returned no result");
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        states.put(StreamId.of(rs.getString(1)), new AppendPlanner.StreamState(rs.getLong(2), rs.getBoolean(3)));
+                    }
+                }
+            }
+            Connection conn = c;
+            AppendPlanner.Plan plan = AppendPlanner.plan(appends, head, new AppendPlanner.Lookup() {
+                @Override
+                public Map<StreamId, AppendPlanner.StreamState> states(Set<StreamId> ids) {
+                    return states;
+                }
+
+                @Override
+                public Map<UUID, AppendPlanner.Existing> existing(Collection<UUID> ids) {
+                    return existingIds(conn, ids);
+                }
+            }, checkAllIds);
+            if (!plan.writes().isEmpty()) {
+                insert(c, plan);
+                if (beforeCommit != null) {
+                    beforeCommit.beforeCommit(c, recorded(plan, now));
+                }
+            }
+            c.commit();
+            return plan.outcomes();
+        } catch (Exception e) {
+            rollbackQuietly(c);
+            throw new BatchFailed(e);
+        } finally {
+            closeQuietly(c);
+        }
+    }
+
+    private static String[] names(Collection<StreamId> streams) {
+        String[] out = new String[streams.size()];
+        int i = 0;
+        for (StreamId s : streams) out[i++] = s.value();
+        return out;
+    }
+
+    private static Map<UUID, AppendPlanner.Existing> existingIds(Connection c, Collection<UUID> ids) {
+        Map<UUID, AppendPlanner.Existing> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(EXISTING_IDS)) {
+            ps.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    UUID id = rs.getObject(1, UUID.class);
+                    out.put(id, new AppendPlanner.Existing(id, rs.getString(2), rs.getLong(3), rs.getLong(4)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new FactaException("looking up event ids failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void insert(Connection c, AppendPlanner.Plan plan) throws SQLException {
+        int n = plan.eventCount();
+        Long[] positions = new Long[n];
+        UUID[] ids = new UUID[n];
+        String[] streams = new String[n];
+        Long[] versions = new Long[n];
+        String[] categories = new String[n];
+        String[] types = new String[n];
+        String[] data = new String[n];
+        String[] metadata = new String[n];
+        int i = 0;
+        for (AppendPlanner.Write w : plan.writes()) {
+            String stream = w.append().stream().value();
+            String category = w.append().stream().category();
+            long version = w.firstVersion();
+            long position = w.firstPosition();
+            for (PreparedEvent e : w.append().events()) {
+                positions[i] = position++;
+                ids[i] = e.id();
+                streams[i] = stream;
+                versions[i] = version++;
+                categories[i] = category;
+                types[i] = e.type();
+                data[i] = e.data();
+                metadata[i] = e.metadataJson();
+                i++;
+            }
+        }
+        int s = plan.versions().size();
+        String[] streamNames = new String[s];
+        String[] streamCategories = new String[s];
+        Long[] streamVersions = new Long[s];
+        int j = 0;
+        for (var e : plan.versions().entrySet()) {
+            streamNames[j] = e.getKey().value();
+            streamCategories[j] = e.getKey().category();
+            streamVersions[j] = e.getValue();
+            j++;
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT_EVENTS + ";" + UPSERT_STREAMS + ";" + MOVE_HEAD)) {
+            ps.setArray(1, c.createArrayOf("bigint", positions));
+            ps.setArray(2, c.createArrayOf("uuid", ids));
+            ps.setArray(3, c.createArrayOf("text", streams));
+            ps.setArray(4, c.createArrayOf("bigint", versions));
+            ps.setArray(5, c.createArrayOf("text", categories));
+            ps.setArray(6, c.createArrayOf("text", types));
+            ps.setArray(7, c.createArrayOf("text", data));
+            ps.setArray(8, c.createArrayOf("text", metadata));
+            ps.setArray(9, c.createArrayOf("text", streamNames));
+            ps.setArray(10, c.createArrayOf("text", streamCategories));
+            ps.setArray(11, c.createArrayOf("bigint", streamVersions));
+            ps.setLong(12, plan.head());
+            ps.execute();
+        }
+    }
+
+    private static List<RecordedEvent> recorded(AppendPlanner.Plan plan, Instant now) {
+        List<RecordedEvent> out = new ArrayList<>(plan.eventCount());
+        for (AppendPlanner.Write w : plan.writes()) {
+            long version = w.firstVersion();
+            long position = w.firstPosition();
+            for (PreparedEvent e : w.append().events()) {
+                out.add(new RecordedEvent(e.id(), w.append().stream(), version++, position++, e.type(),
+                        e.data().getBytes(StandardCharsets.UTF_8), e.metadata(), now));
+            }
+        }
+        return out;
+    }
+
+    // ---- reads -----------------------------------------------------------------------------
+
+    @Override
+    public List<RecordedEvent> readStream(StreamId stream, long fromVersion, int maxCount, ReadDirection direction) {
+        AppendValidation.checkVersion(fromVersion);
+        int limit = AppendValidation.checkCount(maxCount);
+        boolean forward = direction == ReadDirection.FORWARD;
+        // One statement, one snapshot: the stream row decides what is visible, the lateral join
+        // reads the events. A stream without visible events still yields its row (e.position null).
+        String sql = "SELECT s.version, s.deleted, " + EVENT_COLUMNS + " FROM facta_streams s"
+                + " LEFT JOIN LATERAL (SELECT * FROM facta_events x WHERE x.stream = s.stream"
+                + " AND x.version " + (forward ? ">=" : "<=") + " ?"
+                + " AND x.version >= greatest(coalesce(s.truncate_before, 0),"
+                + "     CASE WHEN s.max_count IS NULL THEN 0 ELSE s.version - s.max_count + 1 END)"
+                + " AND (s.max_age_ms IS NULL OR x.recorded_at >= clock_timestamp() - s.max_age_ms * interval '1 millisecond')"
+                + " ORDER BY x.version " + (forward ? "ASC" : "DESC") + " LIMIT ?) e ON true"
+                + " WHERE s.stream = ? ORDER BY e.version " + (forward ? "ASC" : "DESC");
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, fromVersion);
+            ps.setInt(2, limit);
+            ps.setString(3, stream.value());
+            try (ResultSet rs = ps.executeQuery()) {
+                List<RecordedEvent> out = new ArrayList<>();
+                boolean found = false;
+                while (rs.next()) {
+                    if (!found) {
+                        found = true;
+                        if (rs.getLong(1) < 0) throw new StreamNotFoundException(stream);
+                        if (rs.getBoolean(2)) throw new StreamDeletedException(stream);
+                    }
+                    if (rs.getObject(3) != null) out.add(event(rs, 3));
+                }
+                if (!found) throw new StreamNotFoundException(stream);
+                return out;
+            }
+        } catch (SQLException e) {
+            throw failure("reading stream '" + stream + "'", e);
+        }
+    }
+
+    @Override
+    public AllSlice readAll(long fromPosition, int maxCount, EventFilter filter) {
+        AppendValidation.checkPosition(fromPosition);
+        int limit = AppendValidation.checkCount(maxCount);
+        EventFilter f = filter == null ? EventFilter.all() : filter;
+        long from = Math.max(1, fromPosition);
+        StringBuilder where = new StringBuilder("e.position >= ?");
+        if (!f.categories().isEmpty()) where.append(" AND e.category = ANY(?)");
+        if (!f.eventTypes().isEmpty()) where.append(" AND e.type = ANY(?)");
+        // The head comes from the same snapshot as the events, so "nothing more up to the head"
+        // is a statement about exactly what this read could see.
+        String sql = "SELECT h.position, " + EVENT_COLUMNS.replace("e.", "r.") + " FROM facta_log_head h"
+                + " LEFT JOIN LATERAL (SELECT * FROM facta_events e WHERE " + where
+                + " ORDER BY e.position LIMIT ?) r ON true WHERE h.id = 1 ORDER BY r.position";
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            ps.setLong(i++, from);
+            if (!f.categories().isEmpty()) ps.setArray(i++, c.createArrayOf("text", f.categories().toArray()));
+            if (!f.eventTypes().isEmpty()) ps.setArray(i++, c.createArrayOf("text", f.eventTypes().toArray()));
+            ps.setInt(i, limit);
+            ps.setFetchSize(Math.min(limit, 5_000) + 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<RecordedEvent> out = new ArrayList<>(Math.min(limit, 1024));
+                long head = 0;
+                while (rs.next()) {
+                    head = rs.getLong(1);
+                    if (rs.getObject(2) != null) out.add(event(rs, 2));
+                }
+                if (out.size() == limit && limit > 0) {
+                    long next = out.getLast().position() + 1;
+                    return new AllSlice(out, next, next > head);
+                }
+                long next = Math.max(from, head + 1);
+                return new AllSlice(out, next, true);
+            }
+        } catch (SQLException e) {
+            throw failure("reading the global log", e);
+        }
+    }
+
+    private static RecordedEvent event(ResultSet rs, int col) throws SQLException {
+        long position = rs.getLong(col);
+        UUID id = rs.getObject(col + 1, UUID.class);
+        StreamId stream = StreamId.of(rs.getString(col + 2));
+        long version = rs.getLong(col + 3);
+        String type = rs.getString(col + 4);
+        byte[] data = rs.getString(col + 5).getBytes(StandardCharsets.UTF_8);
+        var metadata = MetadataCodec.fromJson(rs.getString(col + 6));
+        Timestamp ts = rs.getTimestamp(col + 7);
+        return new RecordedEvent(id, stream, version, position, type, data, metadata, ts.toInstant());
+    }
+
+    @Override
+    public long headPosition() {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT position FROM facta_log_head WHERE id = 1"); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        } catch (SQLException e) {
+            throw failure("reading the head position", e);
+        }
+    }
+
+    @Override
+    public Optional<StreamInfo> streamInfo(StreamId stream) {
+        List<StreamInfo> found = streams("WHERE stream = ?", stream.value(), 1);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.getFirst());
+    }
+
+    @Override
+    public List<StreamInfo> listStreams(String afterStream, int limit) {
+        int n = AppendValidation.checkCount(limit);
+        return afterStream == null ? streams("", null, n) : streams("WHERE stream > ?", afterStream, n);
+    }
+
+    private List<StreamInfo> streams(String where, String arg, int limit) {
+        String sql = "SELECT stream, version, deleted, max_count, max_age_ms, truncate_before FROM facta_streams "
+                + where + " ORDER BY stream LIMIT ?";
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            if (arg != null) ps.setString(i++, arg);
+            ps.setInt(i, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<StreamInfo> out = new ArrayList<>();
+                while (rs.next()) {
+                    Long maxCount = (Long) rs.getObject(4);
+                    Long maxAge = (Long) rs.getObject(5);
+                    Long truncate = (Long) rs.getObject(6);
+                    out.add(new StreamInfo(StreamId.of(rs.getString(1)), rs.getLong(2), rs.getBoolean(3),
+                            new StreamMetadata(maxCount, maxAge == null ? null : Duration.ofMillis(maxAge), truncate)));
+                }
+                return out;
+            }
+        } catch (SQLException e) {
+            throw failure("listing streams", e);
+        }
+    }
+
+    // ---- stream administration -------------------------------------------------------------
+
+    @Override
+    public void deleteStream(StreamId stream, ExpectedVersion expected) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                // Take the append lock, so no append can slip between the check and the delete.
+                try (PreparedStatement ps = c.prepareStatement(LOCK_HEAD)) {
+                    ps.executeQuery().close();
+                }
+                long version;
+                try (PreparedStatement ps = c.prepareStatement("SELECT version, deleted FROM facta_streams WHERE stream = ?")) {
+                    ps.setString(1, stream.value());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next() || rs.getLong(1) < 0) throw new StreamNotFoundException(stream);
+                        if (rs.getBoolean(2)) throw new StreamDeletedException(stream);
+                        version = rs.getLong(1);
+                    }
+                }
+                if (!expected.matches(version)) throw new WrongExpectedVersionException(stream, expected, version);
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE facta_streams SET deleted = true, updated_at = now() WHERE stream = ?")) {
+                    ps.setString(1, stream.value());
+                    ps.executeUpdate();
+                }
+                c.commit();
+            } catch (RuntimeException | SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw failure("deleting stream '" + stream + "'", e);
+        }
+    }
+
+    @Override
+    public void setStreamMetadata(StreamId stream, StreamMetadata metadata) {
+        StreamMetadata m = metadata == null ? StreamMetadata.none() : metadata;
+        String sql = "INSERT INTO facta_streams (stream, category, max_count, max_age_ms, truncate_before)"
+                + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (stream) DO UPDATE SET max_count = excluded.max_count,"
+                + " max_age_ms = excluded.max_age_ms, truncate_before = excluded.truncate_before, updated_at = now()";
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, stream.value());
+            ps.setString(2, stream.category());
+            setNullableLong(ps, 3, m.maxCount());
+            setNullableLong(ps, 4, m.maxAge() == null ? null : m.maxAge().toMillis());
+            setNullableLong(ps, 5, m.truncateBefore());
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("setting metadata of stream '" + stream + "'", e);
+        }
+    }
+
+    private static void setNullableLong(PreparedStatement ps, int i, Long v) throws SQLException {
+        if (v == null) ps.setNull(i, Types.BIGINT);
+        else ps.setLong(i, v);
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        coalescer.close();
+        if (ownedPool != null) ownedPool.close();
+    }
+
+    private static FactaException failure(String what, SQLException e) {
+        return new FactaException(what + " failed in PostgreSQL (" + e.getSQLState() + "): " + e.getMessage(), e);
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        if (c == null) return;
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.DEBUG, "rollback failed", e);
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c == null) return;
+        try {
+            c.setAutoCommit(true);
+        } catch (SQLException ignored) {
+            // the pool discards broken connections itself
+        }
+        try {
+            c.close();
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing a connection failed", e);
+        }
+    }
+}
