@@ -1,0 +1,127 @@
+package dev.facta.sqlite;
+
+import dev.facta.FactaException;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The versioned schema of a Facta SQLite file. Each migration runs once, in order, inside one
+ * {@code BEGIN IMMEDIATE} transaction together with its row in {@code facta_schema_version}, so
+ * two processes opening a new file at the same time cannot both apply it, and a crash mid-way
+ * leaves the file at the previous version. A file whose version is newer than this code knows
+ * is refused rather than written with assumptions that may no longer hold.
+ */
+public final class SqliteSchema {
+
+    /** One step of the schema. Never edit a released migration: add the next one. */
+    public record Migration(int version, String description, List<String> statements) {
+    }
+
+    private static final List<Migration> MIGRATIONS = List.of(
+            new Migration(1, "events, streams and the global log indexes", List.of(
+                    // position is the rowid, so the global log is the table's own order: reading it
+                    // is a sequential scan. Ids are 16-byte big-endian UUIDs: UUIDv7 then sorts by
+                    // time, so the unique index grows at its right edge.
+                    """
+                    CREATE TABLE events (
+                        position    INTEGER PRIMARY KEY,
+                        id          BLOB    NOT NULL UNIQUE,
+                        stream      TEXT    NOT NULL,
+                        version     INTEGER NOT NULL,
+                        category    TEXT    NOT NULL,
+                        type        TEXT    NOT NULL,
+                        data        TEXT    NOT NULL,
+                        metadata    TEXT    NOT NULL,
+                        recorded_at INTEGER NOT NULL,
+                        UNIQUE (stream, version)
+                    ) STRICT""",
+                    "CREATE INDEX events_category_position ON events (category, position)",
+                    "CREATE INDEX events_type_position ON events (type, position)",
+                    // version -1: a stream that has settings but no events yet.
+                    """
+                    CREATE TABLE streams (
+                        stream          TEXT    PRIMARY KEY,
+                        version         INTEGER NOT NULL,
+                        deleted         INTEGER NOT NULL DEFAULT 0,
+                        max_count       INTEGER,
+                        max_age_ms      INTEGER,
+                        truncate_before INTEGER
+                    ) STRICT, WITHOUT ROWID""")));
+
+    /** The schema version this code writes. */
+    public static final int LATEST = MIGRATIONS.getLast().version();
+
+    private SqliteSchema() {
+    }
+
+    public static List<Migration> migrations() {
+        return MIGRATIONS;
+    }
+
+    /** The file's schema version, 0 when it has none yet. Runs in whatever transaction is open. */
+    public static int currentVersion(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery(
+                    "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'facta_schema_version'")) {
+                if (!rs.next()) return 0;
+            }
+            try (ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM facta_schema_version")) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /**
+     * Brings the file to {@link #LATEST}; returns the versions applied (empty when it already was).
+     * The connection must be in auto-commit mode with no transaction open.
+     */
+    public static List<Integer> migrate(Connection c) throws SQLException {
+        List<Integer> applied = new ArrayList<>();
+        try (Statement s = c.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+            boolean done = false;
+            try {
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS facta_schema_version (
+                            version     INTEGER PRIMARY KEY,
+                            description TEXT    NOT NULL,
+                            applied_at  INTEGER NOT NULL
+                        ) STRICT""");
+                int current = currentVersion(c);
+                if (current > LATEST) {
+                    throw new FactaException("the SQLite file has schema version " + current
+                            + ", newer than this Facta knows (" + LATEST + "); upgrade Facta to open it");
+                }
+                for (Migration m : MIGRATIONS) {
+                    if (m.version() <= current) continue;
+                    for (String sql : m.statements()) s.execute(sql);
+                    try (var ps = c.prepareStatement(
+                            "INSERT INTO facta_schema_version (version, description, applied_at) VALUES (?, ?, ?)")) {
+                        ps.setInt(1, m.version());
+                        ps.setString(2, m.description());
+                        ps.setLong(3, System.currentTimeMillis());
+                        ps.executeUpdate();
+                    }
+                    applied.add(m.version());
+                }
+                s.execute("COMMIT");
+                done = true;
+            } finally {
+                if (!done) {
+                    try {
+                        s.execute("ROLLBACK");
+                    } catch (SQLException ignored) {
+                        // no transaction left to roll back: the original error is the one to report
+                    }
+                }
+            }
+        }
+        return applied;
+    }
+}
