@@ -51,7 +51,9 @@ public final class InMemoryEventStore implements EventStore {
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final List<RecordedEvent> log = new ArrayList<>();
-    private final Map<StreamId, Stream> streams = new TreeMap<>();
+    // Code point order, as the SQL stores sort names (UTF-8 bytes / C collation).
+    private final TreeMap<StreamId, Stream> streams = new TreeMap<>(
+            (a, b) -> java.util.Arrays.compare(a.value().codePoints().toArray(), b.value().codePoints().toArray()));
     private final Map<UUID, RecordedEvent> byId = new HashMap<>();
     private final StoreLimits limits;
     private final Clock clock;
@@ -180,6 +182,7 @@ public final class InMemoryEventStore implements EventStore {
     public long headPosition() {
         lock.readLock().lock();
         try {
+            ensureOpen();
             return log.size();
         } finally {
             lock.readLock().unlock();
@@ -190,6 +193,7 @@ public final class InMemoryEventStore implements EventStore {
     public Optional<StreamInfo> streamInfo(StreamId stream) {
         lock.readLock().lock();
         try {
+            ensureOpen();
             Stream s = streams.get(stream);
             return s == null ? Optional.empty() : Optional.of(info(stream, s));
         } finally {
@@ -206,8 +210,9 @@ public final class InMemoryEventStore implements EventStore {
         int n = AppendValidation.checkCount(limit);
         lock.readLock().lock();
         try {
+            ensureOpen();
             List<StreamInfo> out = new ArrayList<>();
-            var view = afterStream == null ? streams : ((TreeMap<StreamId, Stream>) streams).tailMap(StreamId.of(afterStream), false);
+            var view = afterStream == null ? streams : streams.tailMap(StreamId.of(afterStream), false);
             for (var e : view.entrySet()) {
                 if (out.size() >= n) break;
                 out.add(info(e.getKey(), e.getValue()));
