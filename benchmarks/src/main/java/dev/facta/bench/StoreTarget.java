@@ -1,0 +1,74 @@
+package dev.facta.bench;
+
+import dev.facta.InvalidInputException;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where a benchmark runs: in memory; in SQLite files made in {@code directory} (the system temp
+ * directory when null); or in databases created on a PostgreSQL {@code server}. Every measured
+ * run gets a fresh file or database, so the store named by the user is never written to.
+ */
+public record StoreTarget(StoreKind kind, Path directory, PgServer server) {
+
+    public static StoreTarget memory() {
+        return new StoreTarget(StoreKind.MEMORY, null, null);
+    }
+
+    public static StoreTarget sqlite(Path directory) {
+        return new StoreTarget(StoreKind.SQLITE, directory, null);
+    }
+
+    public static StoreTarget postgres(PgServer server) {
+        return new StoreTarget(StoreKind.POSTGRES, null, server);
+    }
+
+    /**
+     * {@code memory}, {@code sqlite}, {@code postgres} (the local server at
+     * {@value PgServer#DEFAULT_URL}), or a store URL: {@code memory:}, {@code sqlite:PATH}
+     * (fresh files go next to PATH), {@code postgresql://...} (fresh databases on that server).
+     */
+    public static StoreTarget parse(String text) {
+        String t = text.trim();
+        return switch (t) {
+            case "memory", "memory:" -> memory();
+            case "sqlite" -> sqlite(null);
+            case "postgres", "postgresql" -> postgres(PgServer.parse(defaultPostgresUrl()));
+            default -> {
+                if (PgServer.isPostgresUrl(t)) yield postgres(PgServer.parse(t));
+                if (t.startsWith("sqlite:") || t.startsWith("jdbc:sqlite:")) {
+                    String path = t.substring(t.indexOf("sqlite:") + "sqlite:".length());
+                    Path parent = Path.of(path).toAbsolutePath().getParent();
+                    yield sqlite(parent);
+                }
+                throw new InvalidInputException("store",
+                        "--store must be memory, sqlite, postgres or a store URL (memory:, sqlite:PATH, postgresql://...), got '" + text + "'");
+            }
+        };
+    }
+
+    public static List<StoreTarget> parseList(String list) {
+        List<StoreTarget> out = new ArrayList<>();
+        for (String part : list.split(",")) {
+            if (!part.isBlank()) out.add(parse(part));
+        }
+        if (out.isEmpty()) throw new InvalidInputException("store", "no store given");
+        return out;
+    }
+
+    /** The server the benchmarks use when told just {@code postgres}: FACTA_BENCH_PG_URL, else the local one. */
+    public static String defaultPostgresUrl() {
+        String env = System.getenv("FACTA_BENCH_PG_URL");
+        return env == null || env.isBlank() ? PgServer.DEFAULT_URL : env;
+    }
+
+    public String describe() {
+        return switch (kind) {
+            case MEMORY -> "memory";
+            case SQLITE -> "sqlite in " + (directory == null ? System.getProperty("java.io.tmpdir") : directory);
+            case POSTGRES -> "postgres at " + server.describe();
+        };
+    }
+}
