@@ -72,7 +72,7 @@ public final class PostgresEventStore implements EventStore {
 
     private static final System.Logger LOG = System.getLogger(PostgresEventStore.class.getName());
 
-    private static final String LOCK_HEAD = "SELECT position, now() FROM facta_log_head WHERE id = 1 FOR UPDATE";
+    private static final String LOCK_HEAD = "SELECT position, now(), epoch FROM facta_log_head WHERE id = 1 FOR UPDATE";
     private static final String STREAM_STATES = "SELECT stream, version, deleted FROM facta_streams WHERE stream = ANY(?)";
     private static final String EXISTING_IDS = "SELECT id, stream, version, position FROM facta_events WHERE id = ANY(?)";
     private static final String INSERT_EVENTS = "INSERT INTO facta_events"
@@ -83,7 +83,25 @@ public final class PostgresEventStore implements EventStore {
     private static final String UPSERT_STREAMS = "INSERT INTO facta_streams (stream, category, version)"
             + " SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[])"
             + " ON CONFLICT (stream) DO UPDATE SET version = excluded.version, updated_at = now()";
-    private static final String MOVE_HEAD = "UPDATE facta_log_head SET position = ? WHERE id = 1";
+    private static final String MOVE_HEAD = "UPDATE facta_log_head SET position = ?, epoch = epoch + 1 WHERE id = 1";
+    /**
+     * The fast path: one statement, one implicit transaction, one round trip. The head row is
+     * updated only if its epoch is still the one this writer last committed, i.e. nobody else
+     * appended or deleted since; the inserts join on that update, so on a mismatch nothing at all
+     * is written and the statement returns no row.
+     */
+    private static final String FAST_APPEND = "WITH h AS (UPDATE facta_log_head SET position = ?, epoch = epoch + 1"
+            + " WHERE id = 1 AND epoch = ? RETURNING now() AS ts),"
+            + " ev AS (INSERT INTO facta_events (position, id, stream, version, category, type, data, metadata, recorded_at)"
+            + " SELECT u.p, u.i, u.s, u.v, u.c, u.t, u.d::jsonb, u.m::jsonb, h.ts FROM h,"
+            + " unnest(?::bigint[], ?::uuid[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[])"
+            + " AS u(p, i, s, v, c, t, d, m)),"
+            + " st AS (INSERT INTO facta_streams (stream, category, version)"
+            + " SELECT u.s, u.c, u.v FROM h, unnest(?::text[], ?::text[], ?::bigint[]) AS u(s, c, v)"
+            + " ON CONFLICT (stream) DO UPDATE SET version = excluded.version, updated_at = now())"
+            + " SELECT ts FROM h";
+    /** Streams whose committed version this writer knows; bounded, cleared when it grows past this. */
+    private static final int VERSION_CACHE_LIMIT = 100_000;
     private static final String EVENT_COLUMNS = "e.position, e.id, e.stream, e.version, e.type, e.data::text,"
             + " e.metadata::text, e.recorded_at";
 
@@ -94,6 +112,13 @@ public final class PostgresEventStore implements EventStore {
     private final BeforeCommit beforeCommit;
     private final AppendCoalescer coalescer;
     private final String description;
+
+    // Touched only by the coalescer's writer thread. Valid while the head's epoch is cachedEpoch:
+    // then every change since it was filled was made by this writer. Versions only grow, so a
+    // stale entry can only be lower than the truth, which the (stream, version) key refuses.
+    private final Map<StreamId, Long> versionCache = new HashMap<>();
+    private long cachedEpoch = -1;
+    private long cachedHead;
 
     private PostgresEventStore(Builder b) {
         this.schema = b.schema;
@@ -230,6 +255,13 @@ public final class PostgresEventStore implements EventStore {
     private void writeBatch(List<AppendCoalescer.Pending> batch) {
         List<PreparedAppend> appends = new ArrayList<>(batch.size());
         for (AppendCoalescer.Pending p : batch) appends.add(p.append());
+        if (beforeCommit == null) {
+            List<AppendPlanner.Outcome> fast = tryFastPath(appends);
+            if (fast != null) {
+                for (int i = 0; i < batch.size(); i++) complete(batch.get(i), fast.get(i));
+                return;
+            }
+        }
         try {
             List<AppendPlanner.Outcome> outcomes = writeInTransaction(appends, false);
             for (int i = 0; i < batch.size(); i++) complete(batch.get(i), outcomes.get(i));
@@ -285,6 +317,7 @@ public final class PostgresEventStore implements EventStore {
             Set<StreamId> streams = new LinkedHashSet<>();
             for (PreparedAppend a : appends) streams.add(a.stream());
             long head;
+            long epoch;
             Instant now;
             Map<StreamId, AppendPlanner.StreamState> states = new HashMap<>();
             // Lock the head first, then read stream states in a second statement: under READ
@@ -297,6 +330,7 @@ public final class PostgresEventStore implements EventStore {
                     if (!rs.next()) throw new FactaException("facta_log_head is empty: the schema was not migrated");
                     head = rs.getLong(1);
                     now = rs.getTimestamp(2).toInstant();
+                    epoch = rs.getLong(3);
                 }
                 if (!ps.getMoreResults()) throw new SQLException("stream states query returned no result");
                 try (ResultSet rs = ps.getResultSet()) {
@@ -324,6 +358,9 @@ public final class PostgresEventStore implements EventStore {
                 }
             }
             c.commit();
+            if (!plan.writes().isEmpty()) {
+                remember(epoch, states, plan);
+            }
             return plan.outcomes();
         } catch (Exception e) {
             rollbackQuietly(c);
@@ -331,6 +368,77 @@ public final class PostgresEventStore implements EventStore {
         } finally {
             closeQuietly(c);
         }
+    }
+
+    /** After a committed slow-path batch: the cache now reflects epoch + 1. */
+    private void remember(long epochBefore, Map<StreamId, AppendPlanner.StreamState> states, AppendPlanner.Plan plan) {
+        if (epochBefore != cachedEpoch || versionCache.size() > VERSION_CACHE_LIMIT) {
+            versionCache.clear(); // someone else wrote in between: nothing cached can be trusted
+        }
+        for (var e : states.entrySet()) {
+            if (e.getValue().deleted()) versionCache.remove(e.getKey());
+            else versionCache.put(e.getKey(), e.getValue().version());
+        }
+        versionCache.putAll(plan.versions());
+        cachedEpoch = epochBefore + 1;
+        cachedHead = plan.head();
+    }
+
+    /**
+     * Plans the batch from the version cache and writes it in one round trip. Returns null,
+     * having written nothing, when the cache cannot answer for every stream, when any append
+     * would not simply be written (a conflict or a retry to work out), when another writer moved
+     * the head since, or when the database refuses the rows (a reused event id): the caller then
+     * takes the full path, which reads everything under the lock.
+     */
+    private List<AppendPlanner.Outcome> tryFastPath(List<PreparedAppend> appends) {
+        if (cachedEpoch < 0) return null;
+        Map<StreamId, AppendPlanner.StreamState> states = new HashMap<>();
+        for (PreparedAppend a : appends) {
+            Long v = versionCache.get(a.stream());
+            if (v != null) {
+                states.put(a.stream(), new AppendPlanner.StreamState(v, false));
+            } else if (a.expected() instanceof ExpectedVersion.NoStream) {
+                // if the stream does exist, its version 0 does too and the insert is refused
+                states.put(a.stream(), AppendPlanner.StreamState.NONE);
+            } else {
+                return null;
+            }
+        }
+        long head = cachedHead;
+        AppendPlanner.Plan plan = AppendPlanner.plan(appends, head, new AppendPlanner.Lookup() {
+            @Override
+            public Map<StreamId, AppendPlanner.StreamState> states(Set<StreamId> ids) {
+                return states;
+            }
+
+            @Override
+            public Map<UUID, AppendPlanner.Existing> existing(Collection<UUID> ids) {
+                return Map.of(); // a reused id makes the insert fail, and the full path sorts it out
+            }
+        }, false);
+        if (plan.writes().size() != appends.size()) return null;
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(FAST_APPEND)) {
+            ps.setLong(1, plan.head());
+            ps.setLong(2, cachedEpoch);
+            bindRows(c, ps, 3, plan);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    cachedEpoch = -1; // the head moved under us
+                    return null;
+                }
+            }
+        } catch (SQLException e) {
+            if (!"23505".equals(e.getSQLState())) {
+                LOG.log(System.Logger.Level.DEBUG, "fast append path failed, taking the full path", e);
+            }
+            cachedEpoch = -1;
+            return null;
+        }
+        versionCache.putAll(plan.versions());
+        cachedEpoch++;
+        cachedHead = plan.head();
+        return plan.outcomes();
     }
 
     private static String[] names(Collection<StreamId> streams) {
@@ -357,6 +465,15 @@ public final class PostgresEventStore implements EventStore {
     }
 
     private static void insert(Connection c, AppendPlanner.Plan plan) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(INSERT_EVENTS + ";" + UPSERT_STREAMS + ";" + MOVE_HEAD)) {
+            int next = bindRows(c, ps, 1, plan);
+            ps.setLong(next, plan.head());
+            ps.execute();
+        }
+    }
+
+    /** Binds the event rows (8 arrays) and the stream rows (3 arrays) from {@code first}; returns the next index. */
+    private static int bindRows(Connection c, PreparedStatement ps, int first, AppendPlanner.Plan plan) throws SQLException {
         int n = plan.eventCount();
         Long[] positions = new Long[n];
         UUID[] ids = new UUID[n];
@@ -395,21 +512,19 @@ public final class PostgresEventStore implements EventStore {
             streamVersions[j] = e.getValue();
             j++;
         }
-        try (PreparedStatement ps = c.prepareStatement(INSERT_EVENTS + ";" + UPSERT_STREAMS + ";" + MOVE_HEAD)) {
-            ps.setArray(1, c.createArrayOf("bigint", positions));
-            ps.setArray(2, c.createArrayOf("uuid", ids));
-            ps.setArray(3, c.createArrayOf("text", streams));
-            ps.setArray(4, c.createArrayOf("bigint", versions));
-            ps.setArray(5, c.createArrayOf("text", categories));
-            ps.setArray(6, c.createArrayOf("text", types));
-            ps.setArray(7, c.createArrayOf("text", data));
-            ps.setArray(8, c.createArrayOf("text", metadata));
-            ps.setArray(9, c.createArrayOf("text", streamNames));
-            ps.setArray(10, c.createArrayOf("text", streamCategories));
-            ps.setArray(11, c.createArrayOf("bigint", streamVersions));
-            ps.setLong(12, plan.head());
-            ps.execute();
-        }
+        int k = first;
+        ps.setArray(k++, c.createArrayOf("bigint", positions));
+        ps.setArray(k++, c.createArrayOf("uuid", ids));
+        ps.setArray(k++, c.createArrayOf("text", streams));
+        ps.setArray(k++, c.createArrayOf("bigint", versions));
+        ps.setArray(k++, c.createArrayOf("text", categories));
+        ps.setArray(k++, c.createArrayOf("text", types));
+        ps.setArray(k++, c.createArrayOf("text", data));
+        ps.setArray(k++, c.createArrayOf("text", metadata));
+        ps.setArray(k++, c.createArrayOf("text", streamNames));
+        ps.setArray(k++, c.createArrayOf("text", streamCategories));
+        ps.setArray(k++, c.createArrayOf("bigint", streamVersions));
+        return k;
     }
 
     private static List<RecordedEvent> recorded(AppendPlanner.Plan plan, Instant now) {
@@ -584,9 +699,10 @@ public final class PostgresEventStore implements EventStore {
                 }
                 if (!expected.matches(version)) throw new WrongExpectedVersionException(stream, expected, version);
                 try (PreparedStatement ps = c.prepareStatement(
-                        "UPDATE facta_streams SET deleted = true, updated_at = now() WHERE stream = ?")) {
+                        "UPDATE facta_streams SET deleted = true, updated_at = now() WHERE stream = ?;"
+                                + " UPDATE facta_log_head SET epoch = epoch + 1 WHERE id = 1")) {
                     ps.setString(1, stream.value());
-                    ps.executeUpdate();
+                    ps.execute();
                 }
                 c.commit();
             } catch (RuntimeException | SQLException e) {

@@ -1,13 +1,15 @@
 -- The event store: one row per committed event, one per stream, and the head of the global log.
 -- Appends serialise on the single facta_log_head row (locked FOR UPDATE for the whole append
 -- transaction), so positions are taken from it densely, in commit order, and a reader never sees
--- a later position without every earlier one.
+-- a later position without every earlier one. `epoch` moves on with every change that an
+-- appender's cached view of stream versions depends on (appends and deletes).
 
 CREATE TABLE facta_log_head (
     id       smallint PRIMARY KEY CHECK (id = 1),
-    position bigint   NOT NULL
+    position bigint   NOT NULL,
+    epoch    bigint   NOT NULL
 );
-INSERT INTO facta_log_head (id, position) VALUES (1, 0);
+INSERT INTO facta_log_head (id, position, epoch) VALUES (1, 0, 0);
 
 CREATE TABLE facta_streams (
     stream          text COLLATE "C" PRIMARY KEY,
