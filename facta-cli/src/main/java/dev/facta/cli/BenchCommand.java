@@ -18,8 +18,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench",
-        description = {"Run the standard store benchmarks and print one line per scenario:",
-                "scenario=<name> impl=<facta|rawjdbc> store=<store> events=<n> seconds=<s> events_per_s=<x> [p50_ms= p99_ms=]",
+        description = {"Run the standard store benchmarks against Facta and plain JDBC.",
+                "Prints one line per scenario: scenario=<name> impl=<facta|rawjdbc> store=<store> events=<n> seconds=<s>"
+                        + " events_per_s=<x>, plus p50_ms= p99_ms= (per append) for the append scenarios.",
                 "Every run uses a fresh temp file or a fresh database (facta_bench_*, dropped afterwards)."})
 final class BenchCommand implements Callable<Integer> {
 

@@ -25,6 +25,8 @@ import java.util.logging.Logger;
  */
 @Command(name = "facta",
         mixinStandardHelpOptions = true,
+        // every subcommand gets --help and --version too
+        scope = ScopeType.INHERIT,
         versionProvider = Main.Version.class,
         description = "Event sourcing for Java 21+: inspect and write event streams, migrate stores, run benchmarks.",
         subcommands = {StreamCommand.class, MigrateCommand.class, BenchCommand.class, DemoCommand.class,
