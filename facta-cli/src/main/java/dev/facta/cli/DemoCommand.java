@@ -127,7 +127,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private void where(StreamId order) {
-        String storeFlag = StoreOption.DEFAULT.equals(store.url) ? "" : " --store '" + store.url + "'";
+        // redacted: a password typed on the command line should not be echoed into the terminal's scrollback
+        String storeFlag = StoreOption.DEFAULT.equals(store.url) ? "" : " --store '" + EventStores.redact(store.url) + "'";
         if (Stores.isSqlite(store.url)) {
             out.println("Your events live in " + Stores.sqlitePath(store.url).toAbsolutePath().normalize()
                     + " (one SQLite file; delete it to start over).");
