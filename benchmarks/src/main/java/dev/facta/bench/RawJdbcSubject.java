@@ -34,9 +34,7 @@ final class RawJdbcSubject implements Subject {
                 metadata    jsonb NOT NULL,
                 recorded_at timestamptz NOT NULL DEFAULT now(),
                 UNIQUE (stream, version)
-            )""",
-            "CREATE INDEX events_category_position ON events (category, position)",
-            "CREATE INDEX events_type_position ON events (type, position)");
+            )""");
 
     // The rowid as position, 16-byte ids and integer times: the cheapest layout SQLite offers,
     // as Facta's own SQLite schema uses, so that the ceiling is not lowered by a naive table.

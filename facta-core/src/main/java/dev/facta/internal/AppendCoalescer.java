@@ -8,14 +8,18 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Group commit: appends from many threads are queued and one writer thread takes whatever has
- * queued up (up to {@code maxBatchEvents}) into one transaction. There is no timer: a lone
- * caller is written at once, and batches grow only while the previous transaction is busy, so
- * latency never rises to buy throughput.
+ * queued up (up to {@code maxBatchEvents}) into one transaction. A lone caller is written at
+ * once. When the previous batch held several appends, their callers are likely to come back
+ * with their next append within microseconds of being answered; the writer then waits up to
+ * {@code linger} for as many appends as the previous batch held before it starts the
+ * transaction, so that a steady set of writers shares one commit instead of splitting into a
+ * large batch and a trickle of small ones (the idea of PostgreSQL's {@code commit_delay} with
+ * {@code commit_siblings}).
  *
  * <p>Invariants: each request's future is completed exactly once; a request's fate (written,
  * repeat, failed) never depends on other requests in its batch except through the stream
@@ -43,15 +47,21 @@ public final class AppendCoalescer implements AutoCloseable {
 
     private static final Pending POISON = new Pending(null, null);
 
-    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final LinkedBlockingDeque<Pending> queue = new LinkedBlockingDeque<>();
     private final BatchWriter writer;
     private final int maxBatchEvents;
+    private final long lingerNanos;
     private final Thread thread;
     private volatile boolean closed;
 
     public AppendCoalescer(String name, int maxBatchEvents, BatchWriter writer) {
+        this(name, maxBatchEvents, java.time.Duration.ZERO, writer);
+    }
+
+    public AppendCoalescer(String name, int maxBatchEvents, java.time.Duration linger, BatchWriter writer) {
         this.writer = writer;
         this.maxBatchEvents = maxBatchEvents;
+        this.lingerNanos = linger.toNanos();
         this.thread = Thread.ofPlatform().name("facta-append-" + name).daemon(true).unstarted(this::run);
         this.thread.start();
     }
@@ -98,7 +108,9 @@ public final class AppendCoalescer implements AutoCloseable {
 
     private void run() {
         List<Pending> batch = new ArrayList<>();
-        while (true) {
+        int previousSize = 0;
+        boolean stop = false;
+        while (!stop) {
             Pending first;
             try {
                 first = queue.take();
@@ -109,15 +121,28 @@ public final class AppendCoalescer implements AutoCloseable {
             if (first == POISON) break;
             batch.add(first);
             int events = first.append().events().size();
-            Pending next;
-            boolean stop = false;
-            while (events < maxBatchEvents && (next = queue.peek()) != null) {
+            long deadline = System.nanoTime() + lingerNanos;
+            while (events < maxBatchEvents) {
+                Pending next = queue.poll();
+                if (next == null && lingerNanos > 0 && batch.size() < previousSize) {
+                    long left = deadline - System.nanoTime();
+                    if (left > 0) {
+                        try {
+                            next = queue.poll(left, TimeUnit.NANOSECONDS);
+                        } catch (InterruptedException e) {
+                            next = null;
+                        }
+                    }
+                }
+                if (next == null) break;
                 if (next == POISON) {
                     stop = true;
                     break;
                 }
-                if (events + next.append().events().size() > maxBatchEvents) break;
-                queue.poll();
+                if (events + next.append().events().size() > maxBatchEvents) {
+                    queue.offerFirst(next); // first in line for the next batch
+                    break;
+                }
                 batch.add(next);
                 events += next.append().events().size();
             }
@@ -132,8 +157,8 @@ public final class AppendCoalescer implements AutoCloseable {
                     p.fail(new IllegalStateException("batch writer left an append without an outcome"));
                 }
             }
+            previousSize = batch.size();
             batch.clear();
-            if (stop) break;
         }
         drainAndFail();
     }

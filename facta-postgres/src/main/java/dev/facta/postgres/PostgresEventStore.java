@@ -33,7 +33,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,7 +102,7 @@ public final class PostgresEventStore implements EventStore {
     /** Streams whose committed version this writer knows; bounded, cleared when it grows past this. */
     private static final int VERSION_CACHE_LIMIT = 100_000;
     private static final String EVENT_COLUMNS = "e.position, e.id, e.stream, e.version, e.type, e.data::text,"
-            + " e.metadata::text, e.recorded_at";
+            + " e.metadata::text, (extract(epoch FROM e.recorded_at) * 1000000)::bigint";
 
     private final DataSource dataSource;
     private final HikariDataSource ownedPool;
@@ -151,7 +150,7 @@ public final class PostgresEventStore implements EventStore {
             if (ownedPool != null) ownedPool.close();
             throw e;
         }
-        this.coalescer = new AppendCoalescer(schema, b.maxBatchEvents, this::writeBatch);
+        this.coalescer = new AppendCoalescer(schema, b.maxBatchEvents, b.linger, this::writeBatch);
     }
 
     public static Builder builder() {
@@ -167,6 +166,7 @@ public final class PostgresEventStore implements EventStore {
         private String schema = "public";
         private int poolSize = 10;
         private int maxBatchEvents = 5_000;
+        private Duration linger = Duration.ofNanos(Long.getLong("facta.linger.us", 200) * 1000);
         private boolean migrate = true;
         private StoreLimits limits = StoreLimits.DEFAULT;
         private BeforeCommit beforeCommit;
@@ -212,6 +212,16 @@ public final class PostgresEventStore implements EventStore {
         /** The most events one group-commit transaction takes. */
         public Builder maxBatchEvents(int n) {
             this.maxBatchEvents = Math.max(1, n);
+            return this;
+        }
+
+        /**
+         * How long the writer waits for the appends of a busy set of writers to gather before it
+         * commits (default 200 µs; zero turns it off). It waits only while the previous batch
+         * held more appends than have queued, so a lone writer never waits.
+         */
+        public Builder linger(Duration d) {
+            this.linger = d == null || d.isNegative() ? Duration.ZERO : d;
             return this;
         }
 
@@ -580,13 +590,25 @@ public final class PostgresEventStore implements EventStore {
         }
     }
 
+    /**
+     * A filtered read looks at this many positions at most (or 4 times its limit, if more), so
+     * that its cost is bounded however rare the matching events are; {@code next} then points
+     * past the window and the caller reads on from there.
+     */
+    static final int FILTER_WINDOW = 20_000;
+
     @Override
     public AllSlice readAll(long fromPosition, int maxCount, EventFilter filter) {
         AppendValidation.checkPosition(fromPosition);
         int limit = AppendValidation.checkCount(maxCount);
         EventFilter f = filter == null ? EventFilter.all() : filter;
         long from = Math.max(1, fromPosition);
+        if (f.isAll()) {
+            return readAllUnfiltered(from, limit);
+        }
+        long window = Math.max(FILTER_WINDOW, 4L * limit);
         StringBuilder where = new StringBuilder("e.position >= ?");
+        if (!f.isAll()) where.append(" AND e.position < ?");
         if (!f.categories().isEmpty()) where.append(" AND e.category = ANY(?)");
         if (!f.eventTypes().isEmpty()) where.append(" AND e.type = ANY(?)");
         // The head comes from the same snapshot as the events, so "nothing more up to the head"
@@ -597,23 +619,55 @@ public final class PostgresEventStore implements EventStore {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
             ps.setLong(i++, from);
+            if (!f.isAll()) ps.setLong(i++, from + window);
             if (!f.categories().isEmpty()) ps.setArray(i++, c.createArrayOf("text", f.categories().toArray()));
             if (!f.eventTypes().isEmpty()) ps.setArray(i++, c.createArrayOf("text", f.eventTypes().toArray()));
             ps.setInt(i, limit);
             ps.setFetchSize(Math.min(limit, 5_000) + 1);
             try (ResultSet rs = ps.executeQuery()) {
                 List<RecordedEvent> out = new ArrayList<>(Math.min(limit, 1024));
+                Map<String, StreamId> streams = new HashMap<>();
                 long head = 0;
                 while (rs.next()) {
                     head = rs.getLong(1);
-                    if (rs.getObject(2) != null) out.add(event(rs, 2));
+                    if (rs.getObject(2) != null) out.add(event(rs, 2, streams));
                 }
                 if (out.size() == limit && limit > 0) {
                     long next = out.getLast().position() + 1;
                     return new AllSlice(out, next, next > head);
                 }
-                long next = Math.max(from, head + 1);
-                return new AllSlice(out, next, true);
+                long next = Math.max(from, Math.min(head + 1, from + window));
+                return new AllSlice(out, next, next > head);
+            }
+        } catch (SQLException e) {
+            throw failure("reading the global log", e);
+        }
+    }
+
+    /**
+     * Without a filter no head is needed: positions are dense and committed in order, so a short
+     * page means this snapshot had nothing more, and the next read starts right after it.
+     */
+    private AllSlice readAllUnfiltered(long from, int limit) {
+        String sql = "SELECT " + EVENT_COLUMNS + " FROM facta_events e WHERE e.position >= ? ORDER BY e.position LIMIT ?";
+        boolean cursor = limit > 2_000;
+        try (Connection c = dataSource.getConnection()) {
+            // a large page goes through a cursor, so that it streams instead of arriving all at once
+            if (cursor) c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setLong(1, from);
+                ps.setInt(2, limit);
+                ps.setFetchSize(Math.min(limit, 2_000));
+                List<RecordedEvent> out = new ArrayList<>(Math.min(limit, 1024));
+                Map<String, StreamId> streams = new HashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(event(rs, 1, streams));
+                }
+                if (cursor) c.commit();
+                long next = out.isEmpty() ? from : out.getLast().position() + 1;
+                return new AllSlice(out, next, out.size() < limit || limit == 0);
+            } finally {
+                if (cursor) c.setAutoCommit(true);
             }
         } catch (SQLException e) {
             throw failure("reading the global log", e);
@@ -621,15 +675,22 @@ public final class PostgresEventStore implements EventStore {
     }
 
     private static RecordedEvent event(ResultSet rs, int col) throws SQLException {
+        return event(rs, col, null);
+    }
+
+    private static RecordedEvent event(ResultSet rs, int col, Map<String, StreamId> streams) throws SQLException {
         long position = rs.getLong(col);
         UUID id = rs.getObject(col + 1, UUID.class);
-        StreamId stream = StreamId.of(rs.getString(col + 2));
+        String name = rs.getString(col + 2);
+        StreamId stream = streams == null ? StreamId.of(name) : streams.computeIfAbsent(name, StreamId::of);
         long version = rs.getLong(col + 3);
         String type = rs.getString(col + 4);
-        byte[] data = rs.getString(col + 5).getBytes(StandardCharsets.UTF_8);
+        // pgjdbc hands out a text column's bytes as they came, already UTF-8: no decode and re-encode
+        byte[] data = rs.getBytes(col + 5);
         var metadata = MetadataCodec.fromJson(rs.getString(col + 6));
-        Timestamp ts = rs.getTimestamp(col + 7);
-        return new RecordedEvent(id, stream, version, position, type, data, metadata, ts.toInstant());
+        long micros = rs.getLong(col + 7);
+        Instant recordedAt = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1_000L);
+        return new RecordedEvent(id, stream, version, position, type, data, metadata, recordedAt);
     }
 
     @Override
