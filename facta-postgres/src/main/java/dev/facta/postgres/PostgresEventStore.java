@@ -166,7 +166,7 @@ public final class PostgresEventStore implements EventStore {
         private String schema = "public";
         private int poolSize = 10;
         private int maxBatchEvents = 5_000;
-        private Duration linger = Duration.ofNanos(Long.getLong("facta.linger.us", 200) * 1000);
+        private Duration linger = Duration.ofNanos(200_000);
         private boolean migrate = true;
         private StoreLimits limits = StoreLimits.DEFAULT;
         private BeforeCommit beforeCommit;
