@@ -137,8 +137,17 @@ public final class PostgresEventStore implements EventStore {
             config.setPoolName("facta-" + schema);
             config.setAutoCommit(true);
             config.setConnectionTimeout(Duration.ofSeconds(10).toMillis());
-            config.setInitializationFailTimeout(-1);
-            this.ownedPool = new HikariDataSource(config);
+            // fail at once with the driver's reason when the server cannot be reached, instead of
+            // a pool timeout on the first query
+            config.setInitializationFailTimeout(1);
+            try {
+                this.ownedPool = new HikariDataSource(config);
+            } catch (RuntimeException e) {
+                Throwable cause = e;
+                while (cause.getCause() != null) cause = cause.getCause();
+                throw new FactaException("cannot connect to PostgreSQL at " + EventStores.redact(b.jdbcUrl) + ": "
+                        + cause.getMessage(), e);
+            }
             this.dataSource = ownedPool;
             this.description = "postgresql " + EventStores.redact(b.jdbcUrl) + " (schema " + schema + ")";
         }

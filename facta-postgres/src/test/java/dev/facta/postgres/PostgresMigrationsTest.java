@@ -78,4 +78,13 @@ class PostgresMigrationsTest {
         assertThatThrownBy(() -> PostgresProvider.parse("postgresql:///nohost"))
                 .hasMessageContaining("host");
     }
+
+    @Test
+    void an_unreachable_server_fails_at_once_with_a_clear_message() {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> EventStores.open("postgresql://postgres@127.0.0.1:1/postgres"))
+                .isInstanceOf(dev.facta.FactaException.class)
+                .hasMessageStartingWith("cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:1/postgres");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(8));
+    }
 }
