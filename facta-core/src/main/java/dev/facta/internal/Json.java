@@ -254,6 +254,7 @@ public final class Json {
                             if (d < 0) throw error("bad unicode escape");
                             cp = cp * 16 + d;
                         }
+                        if (cp == 0) throw error("\\u0000 is not allowed (stores such as PostgreSQL's jsonb cannot keep it)");
                         sb.append((char) cp);
                         pos += 4;
                     }

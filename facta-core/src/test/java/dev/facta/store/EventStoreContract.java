@@ -387,6 +387,8 @@ public abstract class EventStoreContract {
                 .isInstanceOf(InvalidInputException.class);
         assertThatThrownBy(() -> store.append(s, ExpectedVersion.any(), event("T", "{} {}")))
                 .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> store.append(s, ExpectedVersion.any(), event("T", "{\"a\":\"x\\u0000y\"}")))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("u0000");
         assertThatThrownBy(() -> store.append(s, ExpectedVersion.any(), new EventData(null, "T", null, null)))
                 .isInstanceOf(InvalidInputException.class);
         assertThatThrownBy(() -> store.append(s, ExpectedVersion.any(),

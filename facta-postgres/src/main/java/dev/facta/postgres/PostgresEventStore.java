@@ -7,6 +7,7 @@ import dev.facta.InvalidInputException;
 import dev.facta.internal.AppendCoalescer;
 import dev.facta.internal.AppendPlanner;
 import dev.facta.internal.AppendValidation;
+import dev.facta.internal.Json;
 import dev.facta.internal.MetadataCodec;
 import dev.facta.internal.PreparedAppend;
 import dev.facta.internal.PreparedEvent;
@@ -74,13 +75,16 @@ public final class PostgresEventStore implements EventStore {
     private static final String LOCK_HEAD = "SELECT position, now(), epoch FROM facta_log_head WHERE id = 1 FOR UPDATE";
     private static final String STREAM_STATES = "SELECT stream, version, deleted FROM facta_streams WHERE stream = ANY(?)";
     private static final String EXISTING_IDS = "SELECT id, stream, version, position FROM facta_events WHERE id = ANY(?)";
+    // Rows travel as one JSON array per table: parsed once by PostgreSQL, with event data and
+    // metadata taken over as jsonb values, instead of text arrays escaped, unescaped and cast.
+    private static final String EVENT_ROWS = "jsonb_to_recordset(?::jsonb)"
+            + " AS x(p bigint, i uuid, s text, v bigint, c text, t text, d jsonb, m jsonb)";
+    private static final String STREAM_ROWS = "jsonb_to_recordset(?::jsonb) AS y(s text, c text, v bigint)";
     private static final String INSERT_EVENTS = "INSERT INTO facta_events"
             + " (position, id, stream, version, category, type, data, metadata, recorded_at)"
-            + " SELECT u.p, u.i, u.s, u.v, u.c, u.t, u.d::jsonb, u.m::jsonb, now()"
-            + " FROM unnest(?::bigint[], ?::uuid[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[])"
-            + " AS u(p, i, s, v, c, t, d, m)";
+            + " SELECT x.p, x.i, x.s, x.v, x.c, x.t, x.d, x.m, now() FROM " + EVENT_ROWS;
     private static final String UPSERT_STREAMS = "INSERT INTO facta_streams (stream, category, version)"
-            + " SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[])"
+            + " SELECT y.s, y.c, y.v FROM " + STREAM_ROWS
             + " ON CONFLICT (stream) DO UPDATE SET version = excluded.version, updated_at = now()";
     private static final String MOVE_HEAD = "UPDATE facta_log_head SET position = ?, epoch = epoch + 1 WHERE id = 1";
     /**
@@ -92,11 +96,9 @@ public final class PostgresEventStore implements EventStore {
     private static final String FAST_APPEND = "WITH h AS (UPDATE facta_log_head SET position = ?, epoch = epoch + 1"
             + " WHERE id = 1 AND epoch = ? RETURNING now() AS ts),"
             + " ev AS (INSERT INTO facta_events (position, id, stream, version, category, type, data, metadata, recorded_at)"
-            + " SELECT u.p, u.i, u.s, u.v, u.c, u.t, u.d::jsonb, u.m::jsonb, h.ts FROM h,"
-            + " unnest(?::bigint[], ?::uuid[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[])"
-            + " AS u(p, i, s, v, c, t, d, m)),"
+            + " SELECT x.p, x.i, x.s, x.v, x.c, x.t, x.d, x.m, h.ts FROM h, " + EVENT_ROWS + "),"
             + " st AS (INSERT INTO facta_streams (stream, category, version)"
-            + " SELECT u.s, u.c, u.v FROM h, unnest(?::text[], ?::text[], ?::bigint[]) AS u(s, c, v)"
+            + " SELECT y.s, y.c, y.v FROM h, " + STREAM_ROWS
             + " ON CONFLICT (stream) DO UPDATE SET version = excluded.version, updated_at = now())"
             + " SELECT ts FROM h";
     /** Streams whose committed version this writer knows; bounded, cleared when it grows past this. */
@@ -491,59 +493,41 @@ public final class PostgresEventStore implements EventStore {
         }
     }
 
-    /** Binds the event rows (8 arrays) and the stream rows (3 arrays) from {@code first}; returns the next index. */
+    /** Binds the event rows and the stream rows (one JSON array each) from {@code first}; returns the next index. */
     private static int bindRows(Connection c, PreparedStatement ps, int first, AppendPlanner.Plan plan) throws SQLException {
-        int n = plan.eventCount();
-        Long[] positions = new Long[n];
-        UUID[] ids = new UUID[n];
-        String[] streams = new String[n];
-        Long[] versions = new Long[n];
-        String[] categories = new String[n];
-        String[] types = new String[n];
-        String[] data = new String[n];
-        String[] metadata = new String[n];
-        int i = 0;
+        StringBuilder events = new StringBuilder(plan.eventCount() * 320).append('[');
         for (AppendPlanner.Write w : plan.writes()) {
-            String stream = w.append().stream().value();
-            String category = w.append().stream().category();
+            String stream = Json.quote(w.append().stream().value());
+            String category = Json.quote(w.append().stream().category());
             long version = w.firstVersion();
             long position = w.firstPosition();
             for (PreparedEvent e : w.append().events()) {
-                positions[i] = position++;
-                ids[i] = e.id();
-                streams[i] = stream;
-                versions[i] = version++;
-                categories[i] = category;
-                types[i] = e.type();
-                data[i] = e.data();
-                metadata[i] = e.metadataJson();
-                i++;
+                if (events.length() > 1) events.append(',');
+                events.append("{\"p\":").append(position++)
+                        .append(",\"i\":\"").append(e.id()).append('"')
+                        .append(",\"s\":").append(stream)
+                        .append(",\"v\":").append(version++)
+                        .append(",\"c\":").append(category)
+                        .append(",\"t\":");
+                Json.quote(e.type(), events);
+                events.append(",\"d\":").append(e.data())
+                        .append(",\"m\":").append(e.metadataJson()).append('}');
             }
         }
-        int s = plan.versions().size();
-        String[] streamNames = new String[s];
-        String[] streamCategories = new String[s];
-        Long[] streamVersions = new Long[s];
-        int j = 0;
+        events.append(']');
+        StringBuilder streams = new StringBuilder(plan.versions().size() * 64).append('[');
         for (var e : plan.versions().entrySet()) {
-            streamNames[j] = e.getKey().value();
-            streamCategories[j] = e.getKey().category();
-            streamVersions[j] = e.getValue();
-            j++;
+            if (streams.length() > 1) streams.append(',');
+            streams.append("{\"s\":");
+            Json.quote(e.getKey().value(), streams);
+            streams.append(",\"c\":");
+            Json.quote(e.getKey().category(), streams);
+            streams.append(",\"v\":").append(e.getValue()).append('}');
         }
-        int k = first;
-        ps.setArray(k++, c.createArrayOf("bigint", positions));
-        ps.setArray(k++, c.createArrayOf("uuid", ids));
-        ps.setArray(k++, c.createArrayOf("text", streams));
-        ps.setArray(k++, c.createArrayOf("bigint", versions));
-        ps.setArray(k++, c.createArrayOf("text", categories));
-        ps.setArray(k++, c.createArrayOf("text", types));
-        ps.setArray(k++, c.createArrayOf("text", data));
-        ps.setArray(k++, c.createArrayOf("text", metadata));
-        ps.setArray(k++, c.createArrayOf("text", streamNames));
-        ps.setArray(k++, c.createArrayOf("text", streamCategories));
-        ps.setArray(k++, c.createArrayOf("bigint", streamVersions));
-        return k;
+        streams.append(']');
+        ps.setString(first, events.toString());
+        ps.setString(first + 1, streams.toString());
+        return first + 2;
     }
 
     private static List<RecordedEvent> recorded(AppendPlanner.Plan plan, Instant now) {
