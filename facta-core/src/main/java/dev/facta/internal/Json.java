@@ -21,12 +21,15 @@ public final class Json {
     private final String text;
     private final int maxDepth;
     private final String field;
+    /** False when only checking: nothing is built, so validating costs no allocation. */
+    private final boolean build;
     private int pos;
 
-    private Json(String text, int maxDepth, String field) {
+    private Json(String text, int maxDepth, String field, boolean build) {
         this.text = text;
         this.maxDepth = maxDepth;
         this.field = field;
+        this.build = build;
     }
 
     /** Decodes strict UTF-8, refusing malformed byte sequences. */
@@ -43,11 +46,15 @@ public final class Json {
 
     /** Checks that the text is exactly one JSON value, nested at most {@code maxDepth} deep. */
     public static void validate(String text, int maxDepth, String field) {
-        parse(text, maxDepth, field);
+        run(text, maxDepth, field, false);
     }
 
     public static Object parse(String text, int maxDepth, String field) {
-        Json p = new Json(text, maxDepth, field);
+        return run(text, maxDepth, field, true);
+    }
+
+    private static Object run(String text, int maxDepth, String field, boolean build) {
+        Json p = new Json(text, maxDepth, field, build);
         p.skipWs();
         Object v = p.value(0);
         p.skipWs();
@@ -165,7 +172,7 @@ public final class Json {
     private Map<String, Object> object(int depth) {
         if (depth > maxDepth) throw error("nested deeper than " + maxDepth);
         pos++; // {
-        Map<String, Object> map = new LinkedHashMap<>();
+        Map<String, Object> map = build ? new LinkedHashMap<>() : null;
         skipWs();
         if (peek() == '}') {
             pos++;
@@ -179,7 +186,8 @@ public final class Json {
             if (peek() != ':') throw error("expected ':'");
             pos++;
             skipWs();
-            map.put(key, value(depth));
+            Object v = value(depth);
+            if (build) map.put(key, v);
             skipWs();
             char c = peek();
             pos++;
@@ -194,7 +202,7 @@ public final class Json {
     private List<Object> array(int depth) {
         if (depth > maxDepth) throw error("nested deeper than " + maxDepth);
         pos++; // [
-        List<Object> list = new ArrayList<>();
+        List<Object> list = build ? new ArrayList<>() : null;
         skipWs();
         if (peek() == ']') {
             pos++;
@@ -202,7 +210,8 @@ public final class Json {
         }
         while (true) {
             skipWs();
-            list.add(value(depth));
+            Object v = value(depth);
+            if (build) list.add(v);
             skipWs();
             char c = peek();
             pos++;
@@ -227,13 +236,13 @@ public final class Json {
             if (pos >= text.length()) throw error("unterminated string");
             char c = text.charAt(pos);
             if (c == '"') {
-                String s = sb == null ? text.substring(start, pos) : sb.append(text, start, pos).toString();
+                String s = !build ? null : sb == null ? text.substring(start, pos) : sb.append(text, start, pos).toString();
                 pos++;
                 return s;
             }
             if (c < 0x20) throw error("control character in string");
             if (c == '\\') {
-                if (sb == null) sb = new StringBuilder();
+                if (sb == null) sb = new StringBuilder(build ? 16 : 0);
                 sb.append(text, start, pos);
                 pos++;
                 char e = peek();
@@ -289,7 +298,7 @@ public final class Json {
             if (!digitAt()) throw error("bad number");
             while (digitAt()) pos++;
         }
-        return text.substring(start, pos);
+        return build ? text.substring(start, pos) : null;
     }
 
     private boolean peekOr(char c) {
