@@ -75,7 +75,7 @@ public final class BenchmarkRunner {
             batched = batched.warmUp();
             single = single.warmUp();
         }
-        try (FreshStore fresh = FreshStore.create(target);
+        try (FreshStore fresh = FreshStore.create(target).settled();
              Subject subject = open(impl, fresh, scenario == Scenario.READ_ALL_AFTER_ROLLBACKS)) {
             return switch (scenario) {
                 case APPEND_BATCHED -> appendResult(scenario, impl, target, AppendLoad.run(batched, subject, false));

@@ -2,13 +2,11 @@ package dev.facta.bench;
 
 import dev.facta.InvalidInputException;
 
+import dev.facta.postgres.PostgresProvider;
+
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * A PostgreSQL server as named by a store URL ({@code postgresql://user[:password]@host:port/db}
@@ -27,41 +25,12 @@ public record PgServer(String host, int port, String database, String user, Stri
         if (!isPostgresUrl(url)) {
             throw new InvalidInputException("store", "not a PostgreSQL URL: '" + url + "'");
         }
-        String raw = url.startsWith("jdbc:") ? url.substring("jdbc:".length()) : url;
-        URI uri;
-        try {
-            uri = new URI(raw);
-        } catch (URISyntaxException e) {
-            throw new InvalidInputException("store", "malformed PostgreSQL URL: " + e.getMessage());
-        }
-        if (uri.getHost() == null) {
-            throw new InvalidInputException("store", "PostgreSQL URL has no host: '" + url + "'");
-        }
-        Map<String, String> params = query(uri.getRawQuery());
-        String user = params.get("user");
-        String password = params.get("password");
-        if (uri.getRawUserInfo() != null) {
-            String[] parts = uri.getRawUserInfo().split(":", 2);
-            user = decode(parts[0]);
-            if (parts.length > 1) password = decode(parts[1]);
-        }
+        // the store's own parser, so the benchmarks read a URL exactly as the store does
+        PostgresProvider.Parsed p = PostgresProvider.parse(url);
+        URI uri = URI.create(p.jdbcUrl().substring("jdbc:".length()));
         String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
         return new PgServer(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(),
-                path.isEmpty() ? "postgres" : path, user == null ? "postgres" : user, password);
-    }
-
-    private static Map<String, String> query(String rawQuery) {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (rawQuery == null || rawQuery.isEmpty()) return out;
-        for (String pair : rawQuery.split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) out.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
-        }
-        return out;
-    }
-
-    private static String decode(String s) {
-        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+                path.isEmpty() ? "postgres" : path, p.user() == null ? "postgres" : p.user(), p.password());
     }
 
     private static String encode(String s) {
