@@ -86,6 +86,48 @@ public final class Json {
         return out;
     }
 
+    /**
+     * Reads a flat JSON object, handing each entry whose value is a string, number or boolean to
+     * {@code sink} (numbers and booleans as their text; nulls are skipped), without building a map.
+     */
+    public static void readFlatObject(String text, String field, java.util.function.BiConsumer<String, String> sink) {
+        Json p = new Json(text, 2, field, true);
+        p.skipWs();
+        if (p.pos >= text.length() || text.charAt(p.pos) != '{') {
+            throw new InvalidInputException(field, field + " must be a JSON object");
+        }
+        p.pos++;
+        p.skipWs();
+        if (p.peek() == '}') {
+            p.pos++;
+        } else {
+            while (true) {
+                p.skipWs();
+                if (p.peek() != '"') throw p.error("expected a string key");
+                String key = p.string();
+                p.skipWs();
+                if (p.peek() != ':') throw p.error("expected ':'");
+                p.pos++;
+                p.skipWs();
+                Object value = p.value(1);
+                if (value instanceof Map || value instanceof List) {
+                    throw new InvalidInputException(field + "." + key, field + "." + key + " must be a string, number or boolean");
+                }
+                if (value != null) sink.accept(key, value.toString());
+                p.skipWs();
+                char c = p.peek();
+                p.pos++;
+                if (c == '}') break;
+                if (c != ',') {
+                    p.pos--;
+                    throw p.error("expected ',' or '}'");
+                }
+            }
+        }
+        p.skipWs();
+        if (p.pos != text.length()) throw p.error("unexpected text after the JSON value");
+    }
+
     /** Writes a flat object of strings. */
     public static String writeFlatObject(Map<String, String> map) {
         StringBuilder sb = new StringBuilder(16 + map.size() * 32).append('{');

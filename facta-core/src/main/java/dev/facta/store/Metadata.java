@@ -21,21 +21,27 @@ public record Metadata(String correlationId, String causationId, String tenant, 
     private static final Metadata EMPTY = new Metadata(null, null, null, Map.of());
 
     public Metadata {
-        Map<String, String> copy = new LinkedHashMap<>();
-        if (values != null) {
-            for (var e : values.entrySet()) {
-                String key = Objects.requireNonNull(e.getKey(), "metadata key");
-                if (isReserved(key)) {
-                    throw new InvalidInputException("metadata." + key,
-                            "'" + key + "' is a reserved metadata key; use the record component instead");
-                }
-                if (e.getValue() == null) {
-                    throw new InvalidInputException("metadata." + key, "metadata value for '" + key + "' is null");
-                }
-                copy.put(key, e.getValue());
-            }
+        if (values == null || values.isEmpty()) {
+            values = Map.of();
+        } else {
+            values = checkedCopy(values);
         }
-        values = Collections.unmodifiableMap(copy);
+    }
+
+    private static Map<String, String> checkedCopy(Map<String, String> values) {
+        Map<String, String> copy = new LinkedHashMap<>();
+        for (var e : values.entrySet()) {
+            String key = Objects.requireNonNull(e.getKey(), "metadata key");
+            if (isReserved(key)) {
+                throw new InvalidInputException("metadata." + key,
+                        "'" + key + "' is a reserved metadata key; use the record component instead");
+            }
+            if (e.getValue() == null) {
+                throw new InvalidInputException("metadata." + key, "metadata value for '" + key + "' is null");
+            }
+            copy.put(key, e.getValue());
+        }
+        return Collections.unmodifiableMap(copy);
     }
 
     public static boolean isReserved(String key) {
