@@ -28,6 +28,10 @@ public final class OtherProcessAppender {
                 store.append(StreamId.of("shared-" + i % 3), ExpectedVersion.any(), List.of(
                         EventData.of("FromOtherProcess", "{\"i\":" + i + "}"),
                         EventData.of("FromOtherProcess", "{\"i\":" + i + ",\"second\":true}")));
+                // SQLite's busy handler is not fair: a process that never lets go of the write
+                // lock can keep a waiting one asleep. Pausing between appends, as real writers do,
+                // lets both processes take turns, which is what this test is about.
+                Thread.sleep(1);
             }
         }
     }

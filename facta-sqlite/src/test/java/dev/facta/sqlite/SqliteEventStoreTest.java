@@ -365,6 +365,7 @@ class SqliteEventStoreTest extends EventStoreContract {
                 store.append(StreamId.of("shared-" + i % 3), ExpectedVersion.any(), batch);
                 mine += batch.size();
                 i++;
+                Thread.sleep(1); // take turns with the other process (see OtherProcessAppender)
             }
             assertThat(child.waitFor(1, TimeUnit.MINUTES)).isTrue();
             assertThat(child.exitValue()).as(Files.readString(dir.resolve("other-process.err"))).isZero();
