@@ -37,6 +37,15 @@ public final class AppendCoalescer implements AutoCloseable {
         public void fail(Throwable t) {
             future.completeExceptionally(t);
         }
+
+        /** Completes the caller with what the planner decided: its result, or its error. */
+        public void resolve(AppendPlanner.Outcome outcome) {
+            switch (outcome) {
+                case AppendPlanner.Write w -> complete(w.result());
+                case AppendPlanner.Done d -> complete(d.result());
+                case AppendPlanner.Failed f -> fail(f.error());
+            }
+        }
     }
 
     /** Writes one batch in one transaction and completes every request's future. */

@@ -279,13 +279,13 @@ public final class PostgresEventStore implements EventStore {
         if (beforeCommit == null) {
             List<AppendPlanner.Outcome> fast = tryFastPath(appends);
             if (fast != null) {
-                for (int i = 0; i < batch.size(); i++) complete(batch.get(i), fast.get(i));
+                for (int i = 0; i < batch.size(); i++) batch.get(i).resolve(fast.get(i));
                 return;
             }
         }
         try {
             List<AppendPlanner.Outcome> outcomes = writeInTransaction(appends, false);
-            for (int i = 0; i < batch.size(); i++) complete(batch.get(i), outcomes.get(i));
+            for (int i = 0; i < batch.size(); i++) batch.get(i).resolve(outcomes.get(i));
             return;
         } catch (BatchFailed failed) {
             if (batch.size() == 1) {
@@ -296,18 +296,10 @@ public final class PostgresEventStore implements EventStore {
         }
         for (AppendCoalescer.Pending p : batch) {
             try {
-                complete(p, writeInTransaction(List.of(p.append()), true).getFirst());
+                p.resolve(writeInTransaction(List.of(p.append()), true).getFirst());
             } catch (BatchFailed failed) {
                 p.fail(failed.reported());
             }
-        }
-    }
-
-    private static void complete(AppendCoalescer.Pending p, AppendPlanner.Outcome outcome) {
-        switch (outcome) {
-            case AppendPlanner.Write w -> p.complete(w.result());
-            case AppendPlanner.Done d -> p.complete(d.result());
-            case AppendPlanner.Failed f -> p.fail(f.error());
         }
     }
 

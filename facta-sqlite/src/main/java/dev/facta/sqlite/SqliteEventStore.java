@@ -319,12 +319,7 @@ public final class SqliteEventStore implements EventStore {
         }
         // Only now, after the commit, may any caller learn its outcome.
         for (int i = 0; i < batch.size(); i++) {
-            AppendCoalescer.Pending p = batch.get(i);
-            switch (outcomes.get(i)) {
-                case AppendPlanner.Write w -> p.complete(w.result());
-                case AppendPlanner.Done d -> p.complete(d.result());
-                case AppendPlanner.Failed f -> p.fail(f.error());
-            }
+            batch.get(i).resolve(outcomes.get(i));
         }
     }
 
