@@ -1,0 +1,185 @@
+package dev.facta.aggregate;
+
+import dev.facta.aggregate.snapshot.InMemorySnapshotStore;
+import dev.facta.aggregate.snapshot.SnapshotPolicy;
+import dev.facta.store.EventData;
+import dev.facta.store.ExpectedVersion;
+import dev.facta.store.RecordedEvent;
+import dev.facta.store.StreamId;
+import dev.facta.store.StreamNotFoundException;
+import dev.facta.store.WrongExpectedVersionException;
+import dev.facta.store.memory.InMemoryEventStore;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.facta.aggregate.Account.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DeciderRepositoryTest {
+    private final InMemoryEventStore store = new InMemoryEventStore();
+    private final DeciderRepository<Command, Event, State> accounts =
+            DeciderRepository.builder(store, DECIDER, SERIALIZER, Event.class, "account").build();
+
+    @Test
+    void a_command_loads_decides_and_appends_to_the_aggregates_stream() {
+        Handled<Event, State> opened = accounts.handle("1", new Open("ana"));
+        assertThat(opened.events()).containsExactly(new Opened("ana"));
+        assertThat(opened.version()).isZero();
+        accounts.handle("1", new Deposit(50));
+        Handled<Event, State> last = accounts.handle("1", new Withdraw(20));
+
+        assertThat(last.state()).isEqualTo(new State(true, "ana", 30, 2));
+        assertThat(last.version()).isEqualTo(2);
+        assertThat(accounts.load("1").state()).isEqualTo(last.state());
+        assertThat(store.readStream(StreamId.of("account-1"))).extracting(RecordedEvent::type)
+                .containsExactly("Opened", "Deposited", "Withdrawn");
+    }
+
+    @Test
+    void a_refused_command_writes_nothing_and_says_why() {
+        accounts.handle("2", new Open("bo"));
+        assertThatThrownBy(() -> accounts.handle("2", new Withdraw(1))).isInstanceOf(DomainRuleViolation.class)
+                .hasMessage("insufficient funds");
+        assertThatThrownBy(() -> accounts.handle("3", new Deposit(5))).hasMessage("account is not open");
+        assertThat(store.headPosition()).isEqualTo(1);
+        assertThat(accounts.load("3").isNew()).isTrue();
+    }
+
+    @Test
+    void create_only_and_update_only_refuse_the_wrong_kind_of_aggregate() {
+        accounts.create("4", new Open("cy"));
+        assertThatThrownBy(() -> accounts.create("4", new Open("cy"))).isInstanceOf(WrongExpectedVersionException.class);
+        assertThatThrownBy(() -> accounts.update("5", new Open("dee"))).isInstanceOf(StreamNotFoundException.class);
+        assertThat(accounts.update("4", new Deposit(1)).version()).isEqualTo(1);
+    }
+
+    @Test
+    void concurrent_commands_on_one_aggregate_all_commit_through_retries() throws Exception {
+        DeciderRepository<Command, Event, State> patient = DeciderRepository.builder(store, DECIDER, SERIALIZER, Event.class, "account")
+                .retry(new RetryPolicy(200, Duration.ofMillis(1), Duration.ofMillis(5))).build();
+        patient.handle("6", new Open("eve"));
+        AtomicInteger retried = new AtomicInteger();
+        try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < 25; i++) {
+                        Handled<Event, State> h = patient.handle("6", new Deposit(1));
+                        if (h.attempts() > 1) retried.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) f.get();
+        }
+        Loaded<State> account = patient.load("6");
+        assertThat(account.state().balance()).isEqualTo(200);
+        assertThat(account.version()).isEqualTo(200);
+    }
+
+    @Test
+    void a_conflict_that_outlasts_the_retry_budget_ends_in_wrong_expected_version() {
+        AtomicInteger decisions = new AtomicInteger();
+        // a decider whose every decision is overtaken by another writer before it can be appended
+        Decider<Command, Event, State> raced = Decider.of(DECIDER::initialState, (command, state) -> {
+            decisions.incrementAndGet();
+            store.append(StreamId.of("account-7"), ExpectedVersion.any(), SERIALIZER.toEventData(new Deposited(1), null));
+            return DECIDER.decide(command, state);
+        }, DECIDER::evolve);
+        accounts.handle("7", new Open("fay"));
+        DeciderRepository<Command, Event, State> repo = DeciderRepository.builder(store, raced, SERIALIZER, Event.class, "account")
+                .retry(new RetryPolicy(4, Duration.ofMillis(1), Duration.ofMillis(2))).build();
+
+        assertThatThrownBy(() -> repo.handle("7", new Deposit(5))).isInstanceOf(WrongExpectedVersionException.class);
+        assertThat(decisions.get()).isEqualTo(4);
+        assertThat(repo.load("7").state().balance()).isEqualTo(4); // only the other writer's deposits
+    }
+
+    @Test
+    void snapshots_are_taken_by_policy_pruned_and_used_for_loading() {
+        InMemorySnapshotStore snapshots = new InMemorySnapshotStore();
+        AtomicInteger decoded = new AtomicInteger();
+        StateCodec<State> counting = new StateCodec<>() {
+            public byte[] encode(State s) {
+                return CODEC.encode(s);
+            }
+
+            public State decode(byte[] b) {
+                decoded.incrementAndGet();
+                return CODEC.decode(b);
+            }
+        };
+        var repo = DeciderRepository.builder(store, DECIDER, SERIALIZER, Event.class, "account")
+                .snapshots(snapshots, counting, SnapshotPolicy.everyEvents(10), 1).keepSnapshots(2).build();
+        repo.handle("8", new Open("gus"));
+        for (int i = 0; i < 34; i++) repo.handle("8", new Deposit(1));
+
+        StreamId stream = StreamId.of("account-8");
+        assertThat(snapshots.latest(stream)).get().extracting(s -> s.version()).isEqualTo(29L);
+        assertThat(snapshots.latest(stream, 18)).isEmpty(); // only the last two (19 and 29) are kept
+        decoded.set(0);
+        assertThat(repo.load("8").state()).isEqualTo(repo.loadWithoutSnapshots("8").state());
+        assertThat(decoded.get()).isEqualTo(1);
+
+        // a new shape of state ignores old snapshots and replays everything
+        var v2 = DeciderRepository.builder(store, DECIDER, SERIALIZER, Event.class, "account")
+                .snapshots(snapshots, counting, SnapshotPolicy.never(), 2).build();
+        decoded.set(0);
+        assertThat(v2.load("8").state().balance()).isEqualTo(34);
+        assertThat(decoded.get()).isZero();
+        assertThat(v2.snapshot("8")).get().extracting(s -> s.schemaVersion()).isEqualTo(2);
+    }
+
+    @Test
+    void an_aggregate_can_be_loaded_as_of_a_version_or_an_instant() throws Exception {
+        accounts.handle("9", new Open("hal"));
+        accounts.handle("9", new Deposit(10));
+        Thread.sleep(5);
+        Instant between = Instant.now();
+        Thread.sleep(5);
+        accounts.handle("9", new Deposit(20));
+
+        assertThat(accounts.loadAtVersion("9", 1).state().balance()).isEqualTo(10);
+        assertThat(accounts.loadAtVersion("9", 1).version()).isEqualTo(1);
+        assertThat(accounts.loadAsOf("9", between).state().balance()).isEqualTo(10);
+        assertThat(accounts.loadAsOf("9", Instant.EPOCH).isNew()).isTrue();
+        assertThat(accounts.load("9").state().balance()).isEqualTo(30);
+    }
+
+    @Test
+    void aggregate_roots_are_loaded_changed_and_saved_the_same_way() {
+        var roots = new AggregateRepository<>(store, Root::new, SERIALIZER, Event.class, "account");
+        roots.create("10", a -> a.openFor("ivy"));
+        roots.handle("10", a -> a.deposit(40));
+        Root after = roots.update("10", a -> a.withdraw(15));
+        assertThat(after.balance).isEqualTo(25);
+        assertThat(after.version()).isEqualTo(2);
+        assertThat(after.pendingEvents()).isEmpty();
+        assertThatThrownBy(() -> roots.handle("10", a -> a.withdraw(100))).hasMessage("insufficient funds");
+        assertThat(roots.load("10").balance).isEqualTo(25);
+        assertThat(roots.loadAtVersion("10", 1).balance).isEqualTo(40);
+        assertThat(store.readStream(StreamId.of("account-10"))).hasSize(3);
+        // both styles read the same stream the same way
+        assertThat(accounts.load("10").state().balance()).isEqualTo(25);
+    }
+
+    @Test
+    void an_event_without_a_handler_is_reported_with_how_to_fix_it() {
+        class Bare extends AggregateRoot<Event> {
+            void act() {
+                apply(new Opened("x"));
+            }
+        }
+        assertThatThrownBy(() -> new Bare().act()).hasMessageContaining("on(Opened.class");
+        store.append(StreamId.of("bare-1"), ExpectedVersion.any(), EventData.of("Opened", "{\"owner\":\"x\"}"));
+    }
+}
