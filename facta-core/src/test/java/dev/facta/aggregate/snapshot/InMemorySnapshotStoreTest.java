@@ -1,0 +1,8 @@
+package dev.facta.aggregate.snapshot;
+
+class InMemorySnapshotStoreTest extends SnapshotStoreContract {
+    @Override
+    protected SnapshotStore createStore() {
+        return new InMemorySnapshotStore();
+    }
+}
