@@ -30,7 +30,7 @@ final class Diffs {
         sb.append("expected:\n").append(listing(expected, first));
         sb.append("actual:\n").append(listing(actual, first));
         sb.append(explainAt(first, expected, actual));
-        return Optional.of(sb.toString());
+        return Optional.of(sb.toString().stripTrailing());
     }
 
     /** The difference between two single values (a state, say), or empty when they are equal. */
@@ -45,7 +45,7 @@ final class Diffs {
             sb.append("differing components:\n");
             for (String l : lines) sb.append("    ").append(l).append('\n');
         }
-        return Optional.of(sb.toString());
+        return Optional.of(sb.toString().stripTrailing());
     }
 
     /** Events one per line, numbered from 0, the line at {@code marked} prefixed with {@code >}. */

@@ -42,22 +42,22 @@ final class Outcome<E> {
 
     void expectEvents(List<?> expected) {
         if (failure != null) {
-            throw new AssertionFailedError("Expected " + subject + " to produce these events:\n" + Diffs.plain(expected)
+            throw error("Expected " + subject + " to produce these events:\n" + Diffs.plain(expected)
                     + "but it failed with " + Diffs.describe(failure), failure);
         }
         Diffs.events(expected, events).ifPresent(message -> {
-            throw new AssertionFailedError(message, Diffs.plain(expected), Diffs.plain(events));
+            throw error(message, Diffs.plain(expected), Diffs.plain(events));
         });
     }
 
     void expectNothing() {
         if (failure != null) {
-            throw new AssertionFailedError("Expected " + subject + " to produce no events but it failed with "
+            throw error("Expected " + subject + " to produce no events but it failed with "
                     + Diffs.describe(failure), failure);
         }
         if (!events.isEmpty()) {
-            throw new AssertionFailedError("Expected " + subject + " to produce no events but it produced "
-                    + events.size() + ":\n" + Diffs.listing(events, 0), Diffs.plain(List.of()), Diffs.plain(events));
+            throw error("Expected " + subject + " to produce no events but it produced "
+                    + count(events.size()) + ":\n" + Diffs.listing(events, 0), Diffs.plain(List.of()), Diffs.plain(events));
         }
     }
 
@@ -65,24 +65,44 @@ final class Outcome<E> {
         if (type == null) throw new IllegalArgumentException("the expected error type must not be null");
         String wanted = type.getSimpleName() + (messagePart == null ? "" : " with a message containing \"" + messagePart + "\"");
         if (failure == null) {
-            throw new AssertionFailedError("Expected " + subject + " to fail with " + wanted + " but it succeeded and produced "
-                    + (events.isEmpty() ? "no events\n" : events.size() + (events.size() == 1 ? " event" : " events") + ":\n"
-                    + Diffs.plain(events)));
+            throw error("Expected " + subject + " to fail with " + wanted + " but it succeeded and produced "
+                    + (events.isEmpty() ? "no events" : count(events.size()) + ":\n" + Diffs.plain(events)));
         }
         if (!type.isInstance(failure)) {
-            throw new AssertionFailedError("Expected " + subject + " to fail with " + wanted + " but it failed with "
+            throw error("Expected " + subject + " to fail with " + wanted + " but it failed with "
                     + Diffs.describe(failure), failure);
         }
         if (messagePart != null && (failure.getMessage() == null || !failure.getMessage().contains(messagePart))) {
-            throw new AssertionFailedError("Expected " + subject + " to fail with " + wanted + " but the message was "
+            throw error("Expected " + subject + " to fail with " + wanted + " but the message was "
                     + Diffs.show(failure.getMessage()), messagePart, failure.getMessage(), failure);
         }
     }
 
     void expectSuccess(String forWhat) {
         if (failure != null) {
-            throw new AssertionFailedError("Cannot check " + forWhat + ": " + subject + " failed with "
+            throw error("Cannot check " + forWhat + ": " + subject + " failed with "
                     + Diffs.describe(failure), failure);
         }
+    }
+
+    private static String count(int n) {
+        return n == 1 ? "1 event" : n + " events";
+    }
+
+    // Messages end without a trailing newline, however their last listing ends.
+    private static AssertionFailedError error(String message) {
+        return new AssertionFailedError(message.stripTrailing());
+    }
+
+    private static AssertionFailedError error(String message, Throwable cause) {
+        return new AssertionFailedError(message.stripTrailing(), cause);
+    }
+
+    private static AssertionFailedError error(String message, Object expected, Object actual) {
+        return new AssertionFailedError(message.stripTrailing(), expected, actual);
+    }
+
+    private static AssertionFailedError error(String message, Object expected, Object actual, Throwable cause) {
+        return new AssertionFailedError(message.stripTrailing(), expected, actual, cause);
     }
 }
