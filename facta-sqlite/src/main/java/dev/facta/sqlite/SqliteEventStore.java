@@ -519,15 +519,28 @@ public final class SqliteEventStore implements EventStore {
         }
     }
 
+    /**
+     * Lets the other tables of this file (snapshots) write through the same writer connection and
+     * write lock as the events, so this process never has two connections contending for
+     * SQLite's single write lock.
+     */
+    <T> T writeWith(String what, DbWork<T> work) {
+        return write(what, () -> work.run(writer));
+    }
+
     // ---------------------------------------------------------------- reads
 
+    /** Work on one connection, within a transaction someone else opened and ends. */
     @FunctionalInterface
-    private interface ReadWork<T> {
+    interface DbWork<T> {
         T run(Db db) throws SQLException;
     }
 
-    /** Runs a read in one read transaction, so everything it reads comes from one snapshot. */
-    private <T> T read(ReadWork<T> work) {
+    /**
+     * Runs a read in one read transaction, so everything it reads comes from one snapshot. Package
+     * private so the snapshot store reads on the same reader pool.
+     */
+    <T> T read(DbWork<T> work) {
         ensureOpen();
         Db db;
         try {
@@ -714,7 +727,7 @@ public final class SqliteEventStore implements EventStore {
         }
     }
 
-    private static Instant instantOfMicros(long micros) {
+    static Instant instantOfMicros(long micros) {
         return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
     }
 

@@ -51,7 +51,20 @@ public final class SqliteSchema {
                         max_count       INTEGER,
                         max_age_ms      INTEGER,
                         truncate_before INTEGER
-                    ) STRICT, WITHOUT ROWID""")));
+                    ) STRICT, WITHOUT ROWID""")),
+            new Migration(2, "aggregate snapshots", List.of(
+                    // A rowid table, not WITHOUT ROWID: states are often many KiB, and SQLite
+                    // advises against WITHOUT ROWID when rows are larger than a small fraction of
+                    // a page. taken_at is in microseconds since the epoch, like recorded_at.
+                    """
+                    CREATE TABLE snapshots (
+                        stream         TEXT    NOT NULL,
+                        version        INTEGER NOT NULL,
+                        schema_version INTEGER NOT NULL,
+                        state          BLOB    NOT NULL,
+                        taken_at       INTEGER NOT NULL,
+                        PRIMARY KEY (stream, version)
+                    ) STRICT""")));
 
     /** The schema version this code writes. */
     public static final int LATEST = MIGRATIONS.getLast().version();
@@ -82,6 +95,15 @@ public final class SqliteSchema {
      * The connection must be in auto-commit mode with no transaction open.
      */
     public static List<Integer> migrate(Connection c) throws SQLException {
+        return migrate(c, LATEST);
+    }
+
+    /**
+     * Brings the file to {@code target} (at most {@link #LATEST}); tests use it to make files as
+     * older versions of Facta left them.
+     */
+    static List<Integer> migrate(Connection c, int target) throws SQLException {
+        if (target > LATEST) throw new IllegalArgumentException("no migration " + target + "; the latest is " + LATEST);
         List<Integer> applied = new ArrayList<>();
         try (Statement s = c.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
@@ -99,7 +121,7 @@ public final class SqliteSchema {
                             + ", newer than this Facta knows (" + LATEST + "); upgrade Facta to open it");
                 }
                 for (Migration m : MIGRATIONS) {
-                    if (m.version() <= current) continue;
+                    if (m.version() <= current || m.version() > target) continue;
                     for (String sql : m.statements()) s.execute(sql);
                     try (var ps = c.prepareStatement(
                             "INSERT INTO facta_schema_version (version, description, applied_at) VALUES (?, ?, ?)")) {
