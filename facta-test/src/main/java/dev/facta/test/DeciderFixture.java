@@ -77,20 +77,17 @@ public final class DeciderFixture<C, E, S> {
                 }
             }
             String subject = "command " + Diffs.show(command);
-            Outcome<E> outcome;
+            List<E> decided;
             try {
-                List<E> decided = decider.decide(command, state);
-                if (decided == null) {
-                    throw new AssertionFailedError("decide returned null for " + subject + "; return List.of() to decide nothing");
-                }
-                outcome = Outcome.events(subject, decided);
-            } catch (AssertionFailedError e) {
-                throw e;
+                decided = decider.decide(command, state);
             } catch (Throwable t) {
                 Outcome.rethrowIfFatal(t);
-                outcome = Outcome.failure(subject, t);
+                return new Then<>(decider, state, Outcome.failure(subject, t));
             }
-            return new Then<>(decider, state, outcome);
+            if (decided == null) {
+                throw new AssertionFailedError("decide returned null for " + subject + "; return List.of() to decide nothing");
+            }
+            return new Then<>(decider, state, Outcome.events(subject, decided));
         }
     }
 
