@@ -62,6 +62,9 @@ public final class BenchmarkRunner {
         if (impl == Impl.RAWJDBC && target.kind() == StoreKind.MEMORY) {
             return "plain JDBC has no in-memory store";
         }
+        if ((scenario == Scenario.LOAD_AGGREGATE || scenario == Scenario.LOAD_AGGREGATE_SNAPSHOTS) && impl == Impl.RAWJDBC) {
+            return "aggregates are a Facta notion";
+        }
         if (scenario == Scenario.READ_ALL_AFTER_ROLLBACKS && impl == Impl.FACTA && !FactaSubject.canRollBack(target.kind())) {
             return "the " + target.kind().id() + " store has no hook to roll back an append transaction";
         }
@@ -75,6 +78,17 @@ public final class BenchmarkRunner {
             batched = batched.warmUp();
             single = single.warmUp();
         }
+        if (scenario == Scenario.LOAD_AGGREGATE || scenario == Scenario.LOAD_AGGREGATE_SNAPSHOTS) {
+            try (FreshStore fresh = FreshStore.create(target).settled()) {
+                AggregateLoad.Timing t = AggregateLoad.run(fresh.factaUrl(), (int) (batched.events() / 20),
+                        scenario == Scenario.LOAD_AGGREGATE_SNAPSHOTS);
+                return new BenchResult(scenario, impl, target.kind(), t.events(), t.nanos() / 1e9, null, null);
+            } catch (FactaException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new FactaException(scenario.id() + " store=" + target.kind().id() + " failed: " + e, e);
+            }
+        }
         try (FreshStore fresh = FreshStore.create(target).settled();
              Subject subject = open(impl, fresh, scenario == Scenario.READ_ALL_AFTER_ROLLBACKS)) {
             return switch (scenario) {
@@ -82,6 +96,7 @@ public final class BenchmarkRunner {
                 case APPEND_SINGLE -> appendResult(scenario, impl, target, AppendLoad.run(single, subject, false));
                 case READ_ALL -> readResult(scenario, impl, target, subject, batched, false);
                 case READ_ALL_AFTER_ROLLBACKS -> readResult(scenario, impl, target, subject, batched, true);
+                case LOAD_AGGREGATE, LOAD_AGGREGATE_SNAPSHOTS -> throw new IllegalStateException("handled above");
             };
         } catch (FactaException e) {
             throw e;

@@ -16,7 +16,11 @@ public enum Scenario {
     /** The whole global log from the start, in pages, after an append-batched load. */
     READ_ALL("read-all", false),
     /** As read-all, but the load also rolled back one append in ten (gaps in any sequence). */
-    READ_ALL_AFTER_ROLLBACKS("read-all-after-rollbacks", false);
+    READ_ALL_AFTER_ROLLBACKS("read-all-after-rollbacks", false),
+    /** Rebuild one 10,000-event aggregate 20 times by replaying its whole stream. */
+    LOAD_AGGREGATE("load-aggregate", false),
+    /** The same aggregate rebuilt 20 times from its latest snapshot plus the events after it. */
+    LOAD_AGGREGATE_SNAPSHOTS("load-aggregate-snapshots", false);
 
     private final String id;
     private final boolean measuresAppends;

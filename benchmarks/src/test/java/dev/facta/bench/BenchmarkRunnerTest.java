@@ -49,13 +49,16 @@ class BenchmarkRunnerTest {
         assertThat(lines).allSatisfy(BenchmarkRunnerTest::assertWellFormed);
         assertThat(lines.stream().map(BenchmarkRunnerTest::key)).containsExactly(
                 "append-batched facta memory", "append-single facta memory", "read-all facta memory",
+                "load-aggregate facta memory", "load-aggregate-snapshots facta memory",
                 "append-batched facta sqlite", "append-batched rawjdbc sqlite",
                 "append-single facta sqlite", "append-single rawjdbc sqlite",
                 "read-all facta sqlite", "read-all rawjdbc sqlite",
-                "read-all-after-rollbacks rawjdbc sqlite");
+                "read-all-after-rollbacks rawjdbc sqlite",
+                "load-aggregate facta sqlite", "load-aggregate-snapshots facta sqlite");
         // what cannot run is said, not silently left out
         assertThat(progress).anyMatch(p -> p.contains("skipping append-batched impl=rawjdbc store=memory"));
         assertThat(progress).anyMatch(p -> p.contains("skipping read-all-after-rollbacks impl=facta store=sqlite"));
+        assertThat(progress).anyMatch(p -> p.contains("skipping load-aggregate impl=rawjdbc store=sqlite"));
         // every run's temp files are gone afterwards
         try (Stream<Path> left = Files.list(temp)) {
             assertThat(left).isEmpty();
@@ -75,7 +78,8 @@ class BenchmarkRunnerTest {
                 "append-batched facta postgres", "append-batched rawjdbc postgres",
                 "append-single facta postgres", "append-single rawjdbc postgres",
                 "read-all facta postgres", "read-all rawjdbc postgres",
-                "read-all-after-rollbacks facta postgres", "read-all-after-rollbacks rawjdbc postgres");
+                "read-all-after-rollbacks facta postgres", "read-all-after-rollbacks rawjdbc postgres",
+                "load-aggregate facta postgres", "load-aggregate-snapshots facta postgres");
         assertThat(benchDatabases(server)).isSubsetOf(before);
     }
 
