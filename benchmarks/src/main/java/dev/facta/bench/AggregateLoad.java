@@ -5,6 +5,11 @@ import dev.facta.aggregate.Decider;
 import dev.facta.aggregate.DeciderRepository;
 import dev.facta.aggregate.Loaded;
 import dev.facta.aggregate.snapshot.InMemorySnapshotStore;
+import dev.facta.aggregate.snapshot.SnapshotStore;
+import dev.facta.postgres.PostgresEventStore;
+import dev.facta.postgres.PostgresSnapshotStore;
+import dev.facta.sqlite.SqliteEventStore;
+import dev.facta.sqlite.SqliteSnapshotStore;
 import dev.facta.aggregate.snapshot.SnapshotPolicy;
 import dev.facta.jackson.EventTypeRegistry;
 import dev.facta.jackson.JacksonEventSerializer;
@@ -22,7 +27,7 @@ import java.util.List;
  * The load-aggregate scenario: one aggregate with {@code events} events (~200-byte JSON each),
  * rebuilt {@value #LOADS} times through a {@link DeciderRepository}, with Jackson deserializing
  * every event, either by replaying the whole stream or from a snapshot taken 50 events before
- * the end. Both ways must produce the same state, or nothing is reported.
+ * the end, kept in the store's own snapshot store. Both ways must produce the same state, or nothing is reported.
  */
 final class AggregateLoad {
     static final int LOADS = 20;
@@ -43,12 +48,21 @@ final class AggregateLoad {
     private AggregateLoad() {
     }
 
+    /** Each store's own snapshot store: the SQLite file, the PostgreSQL table, or memory. */
+    private static SnapshotStore snapshotStoreFor(EventStore store) {
+        return switch (store) {
+            case SqliteEventStore sqlite -> SqliteSnapshotStore.of(sqlite);
+            case PostgresEventStore pg -> PostgresSnapshotStore.of(pg);
+            default -> new InMemorySnapshotStore();
+        };
+    }
+
     static Timing run(String storeUrl, int events, boolean snapshots) throws Exception {
         int n = Math.max(events, TAIL * 2);
         var serializer = new JacksonEventSerializer(EventTypeRegistry.builder().register("Reading", Reading.class).build());
         try (EventStore store = EventStores.open(storeUrl)) {
             var plain = DeciderRepository.builder(store, METER, serializer, Reading.class, "meter").build();
-            var snapshotStore = new InMemorySnapshotStore();
+            SnapshotStore snapshotStore = snapshotStoreFor(store);
             var withSnapshots = DeciderRepository.builder(store, METER, serializer, Reading.class, "meter")
                     .snapshots(snapshotStore, JacksonStateCodec.of(Meter.class), SnapshotPolicy.never(), 1).build();
             long written = 0;

@@ -22,7 +22,7 @@ class MigrateCommandTest {
 
         Facta up = Facta.run("migrate", "up", "--store", store);
         assertThat(up.exitCode()).as(up.toString()).isZero();
-        assertThat(up.out()).contains("applied version 1").contains("schema is at version 1");
+        assertThat(up.out()).contains("applied version 1").containsPattern("schema is at version \\d+");
 
         Facta again = Facta.run("migrate", "up", "--store", store);
         assertThat(again.out()).doesNotContain("applied version").contains("nothing to apply");
@@ -40,7 +40,7 @@ class MigrateCommandTest {
         try {
             Facta before = Facta.run("migrate", "status", "--store", store);
             assertThat(before.exitCode()).as(before.toString()).isZero();
-            assertThat(before.out()).containsPattern("(?m)^1 +pending").contains("1 pending; run 'facta migrate up'");
+            assertThat(before.out()).containsPattern("(?m)^1 +pending").containsPattern("\\d+ pending; run 'facta migrate up'");
 
             Facta up = Facta.run("migrate", "up", "--store", store);
             assertThat(up.exitCode()).as(up.toString()).isZero();

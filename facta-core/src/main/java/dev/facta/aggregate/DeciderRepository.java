@@ -238,15 +238,26 @@ public final class DeciderRepository<C, E, S> {
         return Optional.of(saveSnapshot(loaded.stream(), loaded.version(), loaded.state()));
     }
 
+    /**
+     * Runs after the events are committed, so it must not fail the command: a caller told of an
+     * error would retry a command that took effect. Snapshots only speed up loading; a failure
+     * is logged and the next policy trigger tries again.
+     */
     private void maybeSnapshot(StreamId stream, long before, long after, S state) {
         if (snapshots == null) return;
-        Optional<Snapshot> last = snapshots.latest(stream);
-        Instant now = clock.instant();
-        if (policy.shouldSnapshot(before, after, last.map(Snapshot::version).orElse(-1L),
-                last.map(Snapshot::takenAt).orElse(null), now)) {
-            saveSnapshot(stream, after, state);
+        try {
+            Optional<Snapshot> last = snapshots.latest(stream);
+            Instant now = clock.instant();
+            if (policy.shouldSnapshot(before, after, last.map(Snapshot::version).orElse(-1L),
+                    last.map(Snapshot::takenAt).orElse(null), now)) {
+                saveSnapshot(stream, after, state);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "snapshot of " + stream + " at version " + after + " failed; loading replays more events until the next one", e);
         }
     }
+
+    private static final System.Logger LOG = System.getLogger(DeciderRepository.class.getName());
 
     private Snapshot saveSnapshot(StreamId stream, long version, S state) {
         Snapshot s = new Snapshot(stream, version, schemaVersion, codec.encode(state), clock.instant());

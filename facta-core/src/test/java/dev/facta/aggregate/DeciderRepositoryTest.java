@@ -182,4 +182,24 @@ class DeciderRepositoryTest {
         assertThatThrownBy(() -> new Bare().act()).hasMessageContaining("on(Opened.class");
         store.append(StreamId.of("bare-1"), ExpectedVersion.any(), EventData.of("Opened", "{\"owner\":\"x\"}"));
     }
+
+    @Test
+    void a_failing_snapshot_store_never_fails_a_command_that_was_committed() {
+        var broken = new dev.facta.aggregate.snapshot.SnapshotStore() {
+            public void save(dev.facta.aggregate.snapshot.Snapshot s) {
+                throw new IllegalStateException("disk full");
+            }
+
+            public java.util.Optional<dev.facta.aggregate.snapshot.Snapshot> latest(StreamId stream, long max) {
+                return java.util.Optional.empty();
+            }
+
+            public void prune(StreamId stream, int keep) {
+            }
+        };
+        var repo = DeciderRepository.builder(store, DECIDER, SERIALIZER, Event.class, "account")
+                .snapshots(broken, CODEC, SnapshotPolicy.everyEvents(1), 1).build();
+        assertThat(repo.handle("11", new Open("jo")).version()).isZero();
+        assertThat(repo.load("11").state().open()).isTrue();
+    }
 }
