@@ -9,7 +9,14 @@ import dev.facta.store.StreamId;
 import dev.facta.store.StreamNotFoundException;
 import dev.facta.store.WrongExpectedVersionException;
 
+import dev.facta.aggregate.snapshot.Snapshot;
+import dev.facta.aggregate.snapshot.SnapshotPolicy;
+import dev.facta.aggregate.snapshot.SnapshotStore;
+
 import java.time.Instant;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -28,6 +35,31 @@ public final class AggregateRepository<A extends AggregateRoot<E>, E> {
     private final StreamLoader<E> loader;
     private final String category;
     private final RetryPolicy retry;
+    private SnapshotSupport<A, ?> snapshots;
+
+    /**
+     * How an aggregate root is snapshotted: {@code capture} takes a memento of its fields (a
+     * record, typically), {@code restore} puts one back into a fresh aggregate; the memento is
+     * stored through {@code codec}. {@code schemaVersion} names the memento's shape: snapshots of
+     * another schema version are ignored.
+     */
+    public record SnapshotSupport<A, S>(SnapshotStore store, StateCodec<S> codec, SnapshotPolicy policy, int schemaVersion,
+                                        int keep, Function<A, S> capture, BiConsumer<A, S> restore) {
+        public SnapshotSupport {
+            Objects.requireNonNull(store);
+            Objects.requireNonNull(codec);
+            Objects.requireNonNull(policy);
+            Objects.requireNonNull(capture);
+            Objects.requireNonNull(restore);
+            keep = Math.max(1, keep);
+        }
+    }
+
+    /** Turns on snapshots for this repository; returns it for chaining. */
+    public AggregateRepository<A, E> withSnapshots(SnapshotSupport<A, ?> support) {
+        this.snapshots = Objects.requireNonNull(support);
+        return this;
+    }
 
     public AggregateRepository(EventStore store, Supplier<A> factory, EventSerializer serializer, Class<E> eventType,
                                String category, RetryPolicy retry) {
@@ -68,11 +100,60 @@ public final class AggregateRepository<A extends AggregateRoot<E>, E> {
     }
 
     private A loadUpTo(String id, long maxVersion) {
-        A a = fresh();
-        for (StreamLoader.Decoded<E> e : loader.read(streamOf(id), 0, maxVersion)) {
+        A a = snapshots == null ? fresh() : fromSnapshot(snapshots, streamOf(id), maxVersion);
+        for (StreamLoader.Decoded<E> e : loader.read(streamOf(id), a.version() + 1, maxVersion)) {
             a.replay(e.event(), e.version());
         }
         return a;
+    }
+
+    /** Loads the aggregate ignoring snapshots, for checks and tools. */
+    public A loadWithoutSnapshots(String id) {
+        A a = fresh();
+        for (StreamLoader.Decoded<E> e : loader.read(streamOf(id), 0, Long.MAX_VALUE)) {
+            a.replay(e.event(), e.version());
+        }
+        return a;
+    }
+
+    private <S> A fromSnapshot(SnapshotSupport<A, S> s, StreamId stream, long maxVersion) {
+        A a = fresh();
+        Optional<Snapshot> snap = s.store().latest(stream, maxVersion).filter(x -> x.schemaVersion() == s.schemaVersion());
+        if (snap.isPresent()) {
+            s.restore().accept(a, s.codec().decode(snap.get().state()));
+            a.restoredAt(snap.get().version());
+        }
+        return a;
+    }
+
+    /** Takes a snapshot of the aggregate's current state now, whatever the policy. */
+    public Optional<Snapshot> snapshot(String id) {
+        if (snapshots == null) throw new IllegalStateException("this repository has no snapshots; call withSnapshots first");
+        A a = load(id);
+        if (a.version() < 0) return Optional.empty();
+        return Optional.of(saveSnapshot(snapshots, streamOf(id), a));
+    }
+
+    private <S> Snapshot saveSnapshot(SnapshotSupport<A, S> s, StreamId stream, A a) {
+        Snapshot snap = new Snapshot(stream, a.version(), s.schemaVersion(), s.codec().encode(s.capture().apply(a)), Instant.now());
+        s.store().save(snap);
+        s.store().prune(stream, s.keep());
+        return snap;
+    }
+
+    /** After a committed save; like the decider repository, a failing snapshot never fails the command. */
+    private void maybeSnapshot(StreamId stream, long before, A a) {
+        if (snapshots == null) return;
+        try {
+            Optional<Snapshot> last = snapshots.store().latest(stream);
+            if (snapshots.policy().shouldSnapshot(before, a.version(), last.map(Snapshot::version).orElse(-1L),
+                    last.map(Snapshot::takenAt).orElse(null), Instant.now())) {
+                saveSnapshot(snapshots, stream, a);
+            }
+        } catch (RuntimeException e) {
+            System.getLogger(AggregateRepository.class.getName()).log(System.Logger.Level.WARNING,
+                    "snapshot of " + stream + " failed; loading replays more events until the next one", e);
+        }
     }
 
     private A fresh() {
@@ -125,8 +206,10 @@ public final class AggregateRepository<A extends AggregateRoot<E>, E> {
             }
             if (update && a.version() < 0) throw new StreamNotFoundException(streamOf(id));
             action.accept(a);
+            long before = a.version();
             try {
                 save(id, a, metadata);
+                if (a.version() != before) maybeSnapshot(streamOf(id), before, a);
                 return a;
             } catch (WrongExpectedVersionException conflict) {
                 if (create || attempt >= retry.maxAttempts()) throw conflict;

@@ -84,6 +84,12 @@ public abstract class AggregateRoot<E> {
         return version;
     }
 
+    /** After restoring fields from a snapshot: the aggregate now reflects events up to {@code snapshotVersion}. */
+    final void restoredAt(long snapshotVersion) {
+        if (version != -1 || !pending.isEmpty()) throw new IllegalStateException("restore needs a fresh aggregate");
+        version = snapshotVersion;
+    }
+
     /** After a successful append: the pending events are now stored up to {@code newVersion}. */
     final void markSaved(long newVersion) {
         pending.clear();

@@ -202,4 +202,46 @@ class DeciderRepositoryTest {
         assertThat(repo.handle("11", new Open("jo")).version()).isZero();
         assertThat(repo.load("11").state().open()).isTrue();
     }
+
+    record RootMemento(boolean open, long balance) {
+    }
+
+    static final StateCodec<RootMemento> MEMENTO = new StateCodec<>() {
+        public byte[] encode(RootMemento m) {
+            return (m.open() + "|" + m.balance()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        public RootMemento decode(byte[] b) {
+            String[] p = new String(b, java.nio.charset.StandardCharsets.UTF_8).split("\\|");
+            return new RootMemento(Boolean.parseBoolean(p[0]), Long.parseLong(p[1]));
+        }
+    };
+
+    @Test
+    void aggregate_roots_snapshot_through_a_memento_and_load_from_it() {
+        InMemorySnapshotStore snapshots = new InMemorySnapshotStore();
+        AtomicInteger restored = new AtomicInteger();
+        var roots = new AggregateRepository<>(store, Root::new, SERIALIZER, Event.class, "account")
+                .withSnapshots(new AggregateRepository.SnapshotSupport<Root, RootMemento>(snapshots, MEMENTO,
+                        SnapshotPolicy.everyEvents(5), 1, 2,
+                        r -> new RootMemento(r.open, r.balance),
+                        (r, m) -> {
+                            restored.incrementAndGet();
+                            r.open = m.open();
+                            r.balance = m.balance();
+                        }));
+        roots.create("12", a -> a.openFor("kai"));
+        for (int i = 1; i <= 12; i++) {
+            long amount = i;
+            roots.handle("12", a -> a.deposit(amount));
+        }
+        assertThat(snapshots.latest(StreamId.of("account-12"))).get().extracting(s -> s.version()).isEqualTo(9L);
+        restored.set(0);
+        Root loaded = roots.load("12");
+        assertThat(restored.get()).isEqualTo(1);
+        assertThat(loaded.balance).isEqualTo(78).isEqualTo(roots.loadWithoutSnapshots("12").balance);
+        assertThat(loaded.version()).isEqualTo(12);
+        assertThat(roots.loadAtVersion("12", 7).balance).isEqualTo(28);
+        assertThat(roots.handle("12", a -> a.withdraw(8)).balance).isEqualTo(70);
+    }
 }
