@@ -1,0 +1,7 @@
+package dev.facta.query;
+
+/** Answers one query type. */
+@FunctionalInterface
+public interface QueryHandler<Q, R> {
+    R handle(Q query) throws Exception;
+}
