@@ -64,7 +64,21 @@ public final class SqliteSchema {
                         state          BLOB    NOT NULL,
                         taken_at       INTEGER NOT NULL,
                         PRIMARY KEY (stream, version)
-                    ) STRICT""")));
+                    ) STRICT""")),
+            new Migration(3, "command idempotency keys", List.of(
+                    // One row per idempotency key: 'running' while a caller holds it (until
+                    // lease_until, after which another caller may take it over), then 'done'
+                    // with the encoded result until expires_at. Times are milliseconds since the
+                    // epoch.
+                    """
+                    CREATE TABLE idempotency_keys (
+                        key         TEXT    PRIMARY KEY,
+                        state       TEXT    NOT NULL CHECK (state IN ('running', 'done')),
+                        result      TEXT,
+                        expires_at  INTEGER NOT NULL,
+                        lease_until INTEGER
+                    ) STRICT""",
+                    "CREATE INDEX idempotency_keys_expires_at ON idempotency_keys (expires_at)")));
 
     /** The schema version this code writes. */
     public static final int LATEST = MIGRATIONS.getLast().version();

@@ -1,0 +1,209 @@
+package dev.facta.command;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * What every {@link IdempotencyStore} must do, whatever keeps its keys. A store module extends
+ * this class and says how to make a fresh, empty store; results in these tests are strings,
+ * numbers and null, which {@link ResultCodec#scalars()} can keep.
+ */
+public abstract class IdempotencyStoreContract {
+
+    /** A store with no keys yet; called once before each test. */
+    protected abstract IdempotencyStore createStore();
+
+    protected IdempotencyStore store;
+
+    record PlaceOrder(String customer) {
+    }
+
+    @BeforeEach
+    void freshStore() {
+        store = createStore();
+    }
+
+    private static Instant inTenMinutes() {
+        return Instant.now().plus(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void a_repeated_key_gets_the_first_result_without_running_again() throws Exception {
+        assertThat(store.begin("k-1", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        store.complete("k-1", "first");
+        assertThat(store.begin("k-1", inTenMinutes())).isEqualTo(new IdempotencyStore.Completed("first"));
+        assertThat(store.begin("k-1", inTenMinutes())).isEqualTo(new IdempotencyStore.Completed("first"));
+
+        AtomicInteger runs = new AtomicInteger();
+        CommandBus bus = CommandBus.builder()
+                .use(new IdempotencyMiddleware(store, Duration.ofMinutes(10)))
+                .register(PlaceOrder.class, c -> (long) runs.incrementAndGet())
+                .build();
+        var msg = CommandMessage.of(new PlaceOrder("ana")).withIdempotencyKey("req-1");
+        assertThat((Long) bus.dispatch(msg)).isEqualTo(1L);
+        assertThat((Long) bus.dispatch(CommandMessage.of(new PlaceOrder("ana")).withIdempotencyKey("req-1"))).isEqualTo(1L);
+        assertThat(runs.get()).isEqualTo(1);
+    }
+
+    @Test
+    void a_null_result_is_remembered_like_any_other() throws Exception {
+        assertThat(store.begin("k-null", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        store.complete("k-null", null);
+        assertThat(store.begin("k-null", inTenMinutes())).isEqualTo(new IdempotencyStore.Completed(null));
+    }
+
+    @Test
+    void the_same_key_from_eight_threads_at_once_runs_the_handler_exactly_once_and_all_get_its_result()
+            throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        CommandBus bus = CommandBus.builder()
+                .use(new IdempotencyMiddleware(store, Duration.ofMinutes(10)))
+                .register(PlaceOrder.class, c -> {
+                    runs.incrementAndGet();
+                    Thread.sleep(100); // the others arrive while the first is still running
+                    return "order-" + c.id();
+                }).build();
+        Set<Object> results = ConcurrentHashMap.newKeySet();
+        CountDownLatch start = new CountDownLatch(1);
+        try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                // each caller sends its own message (own id) with the same key, as retrying clients do
+                var mine = CommandMessage.of(new PlaceOrder("bo")).withIdempotencyKey("req-42");
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    results.add(bus.dispatch(mine));
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : futures) f.get(30, TimeUnit.SECONDS);
+        }
+        assertThat(runs.get()).isEqualTo(1);
+        assertThat(results).hasSize(1);
+        Object again = bus.dispatch(CommandMessage.of(new PlaceOrder("bo")).withIdempotencyKey("req-42"));
+        assertThat(results).containsExactly(again);
+        assertThat(runs.get()).isEqualTo(1);
+    }
+
+    @Test
+    void a_failed_run_is_forgotten_so_a_retry_runs_it() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        CommandBus bus = CommandBus.builder()
+                .use(new IdempotencyMiddleware(store, Duration.ofMinutes(10)))
+                .register(PlaceOrder.class, c -> {
+                    if (runs.incrementAndGet() == 1) throw new IllegalStateException("payment service down");
+                    return runs.get();
+                }).build();
+        var msg = CommandMessage.of(new PlaceOrder("cy")).withIdempotencyKey("k");
+        assertThatThrownBy(() -> bus.dispatch(msg)).hasMessage("payment service down");
+        assertThat((Integer) bus.dispatch(msg)).isEqualTo(2);
+        assertThat((Integer) bus.dispatch(msg)).isEqualTo(2);
+
+        assertThat(store.begin("direct", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        store.abandon("direct");
+        assertThat(store.begin("direct", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+    }
+
+    @Test
+    void an_expired_key_counts_as_absent_and_runs_again() throws Exception {
+        assertThat(store.begin("old", Instant.now().minusSeconds(1))).isInstanceOf(IdempotencyStore.Reserved.class);
+        store.complete("old", "stale");
+        assertThat(store.begin("old", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        store.complete("old", "fresh");
+        assertThat(store.begin("old", inTenMinutes())).isEqualTo(new IdempotencyStore.Completed("fresh"));
+
+        AtomicInteger runs = new AtomicInteger();
+        CommandBus bus = CommandBus.builder()
+                .use(new IdempotencyMiddleware(store, Duration.ofMillis(200)))
+                .register(PlaceOrder.class, c -> runs.incrementAndGet())
+                .build();
+        var msg = CommandMessage.of(new PlaceOrder("di")).withIdempotencyKey("short");
+        assertThat((Integer) bus.dispatch(msg)).isEqualTo(1);
+        assertThat((Integer) bus.dispatch(msg)).isEqualTo(1);
+        Thread.sleep(400);
+        assertThat((Integer) bus.dispatch(msg)).isEqualTo(2);
+    }
+
+    @Test
+    void different_keys_are_independent_even_while_one_is_running() throws Exception {
+        assertThat(store.begin("a", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        // "a" is still running: "b" must not wait for it
+        assertThat(store.begin("b", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        store.complete("b", "result-b");
+        store.complete("a", "result-a");
+        assertThat(store.begin("a", inTenMinutes())).isEqualTo(new IdempotencyStore.Completed("result-a"));
+        assertThat(store.begin("b", inTenMinutes())).isEqualTo(new IdempotencyStore.Completed("result-b"));
+    }
+
+    @Test
+    void a_caller_waiting_on_a_running_key_gets_its_result_when_it_completes() throws Exception {
+        assertThat(store.begin("w", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        CompletableFuture<IdempotencyStore.Begin> waiter = beginInBackground("w");
+        Thread.sleep(100);
+        assertThat(waiter).isNotDone();
+        store.complete("w", 7L);
+        assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo(new IdempotencyStore.Completed(7L));
+    }
+
+    @Test
+    void a_caller_waiting_on_a_running_key_reserves_it_when_that_run_is_abandoned() throws Exception {
+        assertThat(store.begin("w2", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        CompletableFuture<IdempotencyStore.Begin> waiter = beginInBackground("w2");
+        Thread.sleep(100);
+        assertThat(waiter).isNotDone();
+        store.abandon("w2");
+        assertThat(waiter.get(10, TimeUnit.SECONDS)).isInstanceOf(IdempotencyStore.Reserved.class);
+    }
+
+    @Test
+    void a_waiting_caller_can_be_interrupted() throws Exception {
+        assertThat(store.begin("stuck", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            try {
+                store.begin("stuck", inTenMinutes());
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        Thread.sleep(100);
+        waiter.interrupt();
+        assertThat(outcome.get(10, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+        store.abandon("stuck");
+    }
+
+    protected CompletableFuture<IdempotencyStore.Begin> beginInBackground(String key) {
+        return beginInBackground(store, key);
+    }
+
+    protected static CompletableFuture<IdempotencyStore.Begin> beginInBackground(IdempotencyStore on, String key) {
+        CompletableFuture<IdempotencyStore.Begin> f = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                f.complete(on.begin(key, Instant.now().plus(Duration.ofMinutes(10))));
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        return f;
+    }
+}
