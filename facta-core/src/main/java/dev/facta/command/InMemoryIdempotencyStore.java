@@ -10,7 +10,8 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Idempotency keys in this process's memory. Concurrent callers of one key share one future:
- * the first runs the command, the others wait for its result. Expired keys are swept on use.
+ * the first runs the command, the others wait for its result. An expired key counts as absent at
+ * once; the memory it holds is swept at most once a second.
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
@@ -22,6 +23,8 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private final Clock clock;
+    /** Sweeping scans every key, so it runs at most once a second, not on every command. */
+    private final java.util.concurrent.atomic.AtomicLong nextSweep = new java.util.concurrent.atomic.AtomicLong();
 
     public InMemoryIdempotencyStore() {
         this(Clock.systemUTC());
@@ -64,6 +67,9 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     }
 
     private void sweep() {
+        long now = System.nanoTime();
+        long due = nextSweep.get();
+        if (now - due < 0 || !nextSweep.compareAndSet(due, now + 1_000_000_000L)) return;
         for (Iterator<Entry> it = entries.values().iterator(); it.hasNext(); ) {
             if (expired(it.next())) it.remove();
         }
