@@ -28,6 +28,7 @@ import java.util.function.Predicate;
 public final class QueryBus implements AutoCloseable {
 
     private final Map<Class<?>, List<QueryHandler<?, ?>>> handlers;
+    private final List<QueryInterceptor> interceptors;
     private final Map<Class<?>, List<Live<?, ?>>> live = new ConcurrentHashMap<>();
     private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -35,6 +36,7 @@ public final class QueryBus implements AutoCloseable {
         Map<Class<?>, List<QueryHandler<?, ?>>> copy = new LinkedHashMap<>();
         b.handlers.forEach((k, v) -> copy.put(k, List.copyOf(v)));
         this.handlers = Map.copyOf(copy);
+        this.interceptors = List.copyOf(b.interceptors);
     }
 
     public static Builder builder() {
@@ -43,6 +45,13 @@ public final class QueryBus implements AutoCloseable {
 
     public static final class Builder {
         private final Map<Class<?>, List<QueryHandler<?, ?>>> handlers = new LinkedHashMap<>();
+        private final List<QueryInterceptor> interceptors = new ArrayList<>();
+
+        /** Wraps every handler call (metrics, tracing, logging); the first added is the outermost. */
+        public Builder intercept(QueryInterceptor... steps) {
+            java.util.Collections.addAll(interceptors, steps);
+            return this;
+        }
 
         /** Adds a handler for a query type; several handlers of one type answer {@link #scatterGather}. */
         public <Q, R> Builder register(Class<Q> type, QueryHandler<Q, R> handler) {
@@ -67,7 +76,7 @@ public final class QueryBus implements AutoCloseable {
             throw new FactaException(hs.size() + " handlers answer " + query.getClass().getSimpleName() + "; use scatterGather");
         }
         try {
-            return (R) ((QueryHandler) hs.getFirst()).handle(query);
+            return (R) call(hs.getFirst(), query);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -82,7 +91,7 @@ public final class QueryBus implements AutoCloseable {
         for (QueryHandler h : handlersFor(query)) {
             asks.add(CompletableFuture.supplyAsync(() -> {
                 try {
-                    return h.handle(query);
+                    return call(h, query);
                 } catch (Exception e) {
                     throw new java.util.concurrent.CompletionException(e);
                 }
@@ -101,6 +110,19 @@ public final class QueryBus implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Object call(QueryHandler handler, Object query) throws Exception {
+        return invoke(0, handler, query);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Object invoke(int step, QueryHandler handler, Object query) throws Exception {
+        if (step < interceptors.size()) {
+            return interceptors.get(step).intercept(query, q -> invoke(step + 1, handler, q));
+        }
+        return handler.handle(query);
     }
 
     private List<QueryHandler<?, ?>> handlersFor(Object query) {

@@ -51,4 +51,19 @@ class QueryBusTest {
             assertThat(updates).containsExactly(120);
         }
     }
+
+    @Test
+    void interceptors_wrap_every_handler_call_in_the_order_they_were_added() {
+        List<String> trace = new ArrayList<>();
+        try (QueryBus bus = QueryBus.builder()
+                .intercept((q, next) -> {
+                    trace.add("outer " + q.getClass().getSimpleName());
+                    return next.proceed(q);
+                }, (q, next) -> (Integer) next.proceed(q) + 1)
+                .register(OrderTotal.class, q -> 41)
+                .build()) {
+            assertThat((Integer) bus.query(new OrderTotal("o-1"))).isEqualTo(42);
+            assertThat(trace).containsExactly("outer OrderTotal");
+        }
+    }
 }

@@ -62,4 +62,24 @@ class MetricsTest {
             assertThat(registry.get(MeteredEventStore.EVENTS_READ).tags("operation", "readAll").counter().count()).isEqualTo(3.0);
         }
     }
+
+    record Lookup(String id) {
+    }
+
+    @org.junit.jupiter.api.Test
+    void queries_are_counted_and_timed_by_type_and_outcome() {
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (var bus = dev.facta.query.QueryBus.builder().intercept(new QueryMetrics(registry))
+                .register(Lookup.class, q -> {
+                    if (q.id().isEmpty()) throw new IllegalArgumentException("empty id");
+                    return q.id().length();
+                }).build()) {
+            bus.query(new Lookup("abc"));
+            bus.query(new Lookup("de"));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> bus.query(new Lookup("")));
+        }
+        org.assertj.core.api.Assertions.assertThat(registry.get("facta.queries").tags("query", "Lookup", "outcome", "success").counter().count()).isEqualTo(2.0);
+        org.assertj.core.api.Assertions.assertThat(registry.get("facta.queries").tags("outcome", "failure", "exception", "IllegalArgumentException").counter().count()).isEqualTo(1.0);
+        org.assertj.core.api.Assertions.assertThat(registry.get("facta.query.duration").tags("outcome", "success").timer().count()).isEqualTo(2);
+    }
 }
