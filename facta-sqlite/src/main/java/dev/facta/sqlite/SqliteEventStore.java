@@ -80,7 +80,16 @@ import java.util.function.Consumer;
  * appends and a sixth of ten-event appends compared with NORMAL, because group commit shares
  * one flush among all appends of a batch; that price buys "nothing acknowledged is lost".
  */
-public final class SqliteEventStore implements EventStore {
+public final class SqliteEventStore implements EventStore, dev.facta.store.AppendNotifier {
+    private final java.util.List<Runnable> appendListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Tells listeners of appends committed by this store instance (another process's appends are found by polling). */
+    @Override
+    public AutoCloseable onAppend(Runnable listener) {
+        appendListeners.add(listener);
+        return () -> appendListeners.remove(listener);
+    }
+
 
     /**
      * How hard a commit pushes to disk ({@code PRAGMA synchronous} in WAL mode).
@@ -318,8 +327,19 @@ public final class SqliteEventStore implements EventStore {
             writeLock.unlock();
         }
         // Only now, after the commit, may any caller learn its outcome.
+        boolean wrote = false;
         for (int i = 0; i < batch.size(); i++) {
             batch.get(i).resolve(outcomes.get(i));
+            wrote |= outcomes.get(i) instanceof AppendPlanner.Write;
+        }
+        if (wrote) {
+            for (Runnable r : appendListeners) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "append listener failed", e);
+                }
+            }
         }
     }
 

@@ -41,7 +41,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * application that need no durability. Writes take one lock, so each append is atomic and
  * positions are dense; reads share a read lock.
  */
-public final class InMemoryEventStore implements EventStore {
+public final class InMemoryEventStore implements EventStore, dev.facta.store.AppendNotifier {
 
     private static final class Stream {
         final List<RecordedEvent> events = new ArrayList<>();
@@ -58,6 +58,23 @@ public final class InMemoryEventStore implements EventStore {
     private final StoreLimits limits;
     private final Clock clock;
     private volatile boolean closed;
+    private final java.util.List<Runnable> appendListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public AutoCloseable onAppend(Runnable listener) {
+        appendListeners.add(listener);
+        return () -> appendListeners.remove(listener);
+    }
+
+    private void notifyAppended() {
+        for (Runnable r : appendListeners) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                System.getLogger(InMemoryEventStore.class.getName()).log(System.Logger.Level.WARNING, "append listener failed", e);
+            }
+        }
+    }
 
     public InMemoryEventStore() {
         this(StoreLimits.DEFAULT, Clock.systemUTC());
@@ -71,19 +88,26 @@ public final class InMemoryEventStore implements EventStore {
     @Override
     public AppendResult append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
         PreparedAppend prepared = AppendValidation.prepare(stream, expected, events, limits);
+        AppendResult result;
+        boolean wrote = false;
         lock.writeLock().lock();
         try {
             ensureOpen();
             AppendPlanner.Plan plan = AppendPlanner.plan(List.of(prepared), log.size(), lookup(), true);
             AppendPlanner.Outcome outcome = plan.outcomes().getFirst();
-            return switch (outcome) {
+            result = switch (outcome) {
                 case AppendPlanner.Failed f -> throw f.error();
                 case AppendPlanner.Done d -> d.result();
-                case AppendPlanner.Write w -> write(w);
+                case AppendPlanner.Write w -> {
+                    wrote = true;
+                    yield write(w);
+                }
             };
         } finally {
             lock.writeLock().unlock();
         }
+        if (wrote) notifyAppended(); // after the lock: listeners may read at once
+        return result;
     }
 
     private AppendResult write(AppendPlanner.Write w) {
