@@ -68,7 +68,7 @@ import java.util.UUID;
  * {@link BeforeCommit} hook that throws), it is rolled back and its appends are retried one per
  * transaction, so only the culprit fails.
  */
-public final class PostgresEventStore implements EventStore {
+public final class PostgresEventStore implements EventStore, dev.facta.store.AppendNotifier {
 
     private static final System.Logger LOG = System.getLogger(PostgresEventStore.class.getName());
 
@@ -87,6 +87,8 @@ public final class PostgresEventStore implements EventStore {
             + " SELECT y.s, y.c, y.v FROM " + STREAM_ROWS
             + " ON CONFLICT (stream) DO UPDATE SET version = excluded.version, updated_at = now()";
     private static final String MOVE_HEAD = "UPDATE facta_log_head SET position = ?, epoch = epoch + 1 WHERE id = 1";
+    /** Sent inside the append transaction, so PostgreSQL delivers it only if and when it commits. */
+    private static final String NOTIFY = "SELECT pg_notify(?, '')";
     /**
      * The fast path: one statement, one implicit transaction, one round trip. The head row is
      * updated only if its epoch is still the one this writer last committed, i.e. nobody else
@@ -100,7 +102,7 @@ public final class PostgresEventStore implements EventStore {
             + " st AS (INSERT INTO facta_streams (stream, category, version)"
             + " SELECT y.s, y.c, y.v FROM h, " + STREAM_ROWS
             + " ON CONFLICT (stream) DO UPDATE SET version = excluded.version, updated_at = now())"
-            + " SELECT ts FROM h";
+            + " SELECT h.ts, pg_notify(?, '') FROM h";
     /** Streams whose committed version this writer knows; bounded, cleared when it grows past this. */
     private static final int VERSION_CACHE_LIMIT = 100_000;
     private static final String EVENT_COLUMNS = "e.position, e.id, e.stream, e.version, e.type, e.data::text,"
@@ -112,6 +114,10 @@ public final class PostgresEventStore implements EventStore {
     private final StoreLimits limits;
     private final BeforeCommit beforeCommit;
     private final AppendCoalescer coalescer;
+    private final String channel;
+    private final java.util.List<Runnable> appendListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private Thread listenerThread;
+    private volatile boolean closing;
     private final String description;
 
     // Touched only by the coalescer's writer thread. Valid while the head's epoch is cachedEpoch:
@@ -123,6 +129,7 @@ public final class PostgresEventStore implements EventStore {
 
     private PostgresEventStore(Builder b) {
         this.schema = b.schema;
+        this.channel = channelFor(b.schema);
         this.limits = b.limits;
         this.beforeCommit = b.beforeCommit;
         if (b.dataSource != null) {
@@ -434,7 +441,8 @@ public final class PostgresEventStore implements EventStore {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(FAST_APPEND)) {
             ps.setLong(1, plan.head());
             ps.setLong(2, cachedEpoch);
-            bindRows(c, ps, 3, plan);
+            int next = bindRows(c, ps, 3, plan);
+            ps.setString(next, channel);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     cachedEpoch = -1; // the head moved under us
@@ -477,10 +485,11 @@ public final class PostgresEventStore implements EventStore {
         }
     }
 
-    private static void insert(Connection c, AppendPlanner.Plan plan) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(INSERT_EVENTS + ";" + UPSERT_STREAMS + ";" + MOVE_HEAD)) {
+    private void insert(Connection c, AppendPlanner.Plan plan) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(INSERT_EVENTS + ";" + UPSERT_STREAMS + ";" + MOVE_HEAD + ";" + NOTIFY)) {
             int next = bindRows(c, ps, 1, plan);
             ps.setLong(next, plan.head());
+            ps.setString(next + 1, channel);
             ps.execute();
         }
     }
@@ -788,8 +797,72 @@ public final class PostgresEventStore implements EventStore {
         return description;
     }
 
+    /** The LISTEN/NOTIFY channel of a schema's log: every store instance on it, in any process, shares it. */
+    static String channelFor(String schema) {
+        String c = "facta_log_" + schema;
+        return c.length() <= 63 ? c : "facta_log_" + Integer.toHexString(schema.hashCode());
+    }
+
+    /**
+     * Tells the listener whenever any instance on this schema, in any process, commits an append:
+     * appends send a NOTIFY inside their transaction, and one connection of this store LISTENs
+     * (started with the first listener, reconnecting after failures).
+     */
+    @Override
+    public synchronized AutoCloseable onAppend(Runnable listener) {
+        appendListeners.add(listener);
+        if (listenerThread == null) {
+            listenerThread = Thread.ofVirtual().name("facta-listen-" + schema).start(this::listen);
+        }
+        return () -> appendListeners.remove(listener);
+    }
+
+    private void listen() {
+        while (!closing) {
+            try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement()) {
+                st.execute("LISTEN " + channel);
+                org.postgresql.PGConnection pg = c.unwrap(org.postgresql.PGConnection.class);
+                fireListeners(); // anything committed while we were not listening is found by reading
+                while (!closing) {
+                    org.postgresql.PGNotification[] got = pg.getNotifications(250);
+                    if (got != null && got.length > 0) fireListeners();
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (closing) return;
+                LOG.log(System.Logger.Level.WARNING, "LISTEN on " + channel + " failed; retrying in 1 s: " + e.getMessage());
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void fireListeners() {
+        for (Runnable r : appendListeners) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "append listener failed", e);
+            }
+        }
+    }
+
     @Override
     public void close() {
+        closing = true;
+        Thread t;
+        synchronized (this) {
+            t = listenerThread;
+        }
+        if (t != null) {
+            try {
+                t.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         coalescer.close();
         if (ownedPool != null) ownedPool.close();
     }
