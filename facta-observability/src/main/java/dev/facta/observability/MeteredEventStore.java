@@ -5,19 +5,17 @@ import dev.facta.store.AppendResult;
 import dev.facta.store.EventData;
 import dev.facta.store.EventFilter;
 import dev.facta.store.EventStore;
+import dev.facta.store.ForwardingEventStore;
 import dev.facta.store.ExpectedVersion;
 import dev.facta.store.ReadDirection;
 import dev.facta.store.RecordedEvent;
 import dev.facta.store.StreamId;
-import dev.facta.store.StreamInfo;
-import dev.facta.store.StreamMetadata;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -35,14 +33,13 @@ import java.util.function.Supplier;
  * Every call is passed through unchanged, errors included. All meters also carry a {@code store}
  * tag (the name given, "default" unless set) so several stores can share a registry.
  */
-public final class MeteredEventStore implements EventStore {
+public final class MeteredEventStore extends ForwardingEventStore {
     public static final String APPENDS = "facta.store.appends";
     public static final String APPEND_DURATION = "facta.store.append.duration";
     public static final String EVENTS_APPENDED = "facta.store.events.appended";
     public static final String READ_DURATION = "facta.store.read.duration";
     public static final String EVENTS_READ = "facta.store.events.read";
 
-    private final EventStore delegate;
     private final MeterRegistry registry;
     private final Tags base;
 
@@ -51,7 +48,7 @@ public final class MeteredEventStore implements EventStore {
     }
 
     public MeteredEventStore(EventStore delegate, MeterRegistry registry, String storeName) {
-        this.delegate = Objects.requireNonNull(delegate, "delegate");
+        super(delegate);
         this.registry = Objects.requireNonNull(registry, "registry");
         this.base = Tags.of("store", storeName);
     }
@@ -108,37 +105,8 @@ public final class MeteredEventStore implements EventStore {
     }
 
     @Override
-    public long headPosition() {
-        return delegate.headPosition();
-    }
-
-    @Override
-    public Optional<StreamInfo> streamInfo(StreamId stream) {
-        return delegate.streamInfo(stream);
-    }
-
-    @Override
-    public List<StreamInfo> listStreams(String afterStream, int limit) {
-        return delegate.listStreams(afterStream, limit);
-    }
-
-    @Override
-    public void deleteStream(StreamId stream, ExpectedVersion expected) {
-        delegate.deleteStream(stream, expected);
-    }
-
-    @Override
-    public void setStreamMetadata(StreamId stream, StreamMetadata metadata) {
-        delegate.setStreamMetadata(stream, metadata);
-    }
-
-    @Override
     public String describe() {
         return delegate.describe() + " (metered)";
     }
 
-    @Override
-    public void close() {
-        delegate.close();
-    }
 }

@@ -1,16 +1,11 @@
 package dev.facta.observability;
 
-import dev.facta.store.AllSlice;
 import dev.facta.store.AppendResult;
 import dev.facta.store.EventData;
-import dev.facta.store.EventFilter;
 import dev.facta.store.EventStore;
+import dev.facta.store.ForwardingEventStore;
 import dev.facta.store.ExpectedVersion;
-import dev.facta.store.ReadDirection;
-import dev.facta.store.RecordedEvent;
 import dev.facta.store.StreamId;
-import dev.facta.store.StreamInfo;
-import dev.facta.store.StreamMetadata;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -21,7 +16,6 @@ import io.opentelemetry.context.Scope;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * An event store whose appends run in a span ({@code append <category>}, a child of whatever span
@@ -30,16 +24,15 @@ import java.util.Optional;
  * another, continues the same trace with {@link TracedEventHandler}: handlers need not inject the
  * context themselves.
  */
-public final class TracedEventStore implements EventStore {
+public final class TracedEventStore extends ForwardingEventStore {
     private static final AttributeKey<String> STREAM = AttributeKey.stringKey("facta.stream");
     private static final AttributeKey<Long> EVENTS = AttributeKey.longKey("facta.events");
     private static final AttributeKey<Long> POSITION = AttributeKey.longKey("facta.position");
 
-    private final EventStore store;
     private final Tracer tracer;
 
     public TracedEventStore(EventStore store, OpenTelemetry openTelemetry) {
-        this.store = store;
+        super(store);
         this.tracer = openTelemetry.getTracer(TracingMiddleware.INSTRUMENTATION);
     }
 
@@ -57,7 +50,7 @@ public final class TracedEventStore implements EventStore {
                     stamped.add(e == null || TraceContext.isPresent(e.metadata()) ? e : e.withMetadata(TraceContext.inject(e.metadata())));
                 }
             }
-            AppendResult r = store.append(stream, expected, stamped);
+            AppendResult r = delegate.append(stream, expected, stamped);
             span.setAttribute(POSITION, r.lastPosition());
             return r;
         } catch (RuntimeException | Error e) {
@@ -70,47 +63,7 @@ public final class TracedEventStore implements EventStore {
     }
 
     @Override
-    public List<RecordedEvent> readStream(StreamId stream, long fromVersion, int maxCount, ReadDirection direction) {
-        return store.readStream(stream, fromVersion, maxCount, direction);
-    }
-
-    @Override
-    public AllSlice readAll(long fromPosition, int maxCount, EventFilter filter) {
-        return store.readAll(fromPosition, maxCount, filter);
-    }
-
-    @Override
-    public long headPosition() {
-        return store.headPosition();
-    }
-
-    @Override
-    public Optional<StreamInfo> streamInfo(StreamId stream) {
-        return store.streamInfo(stream);
-    }
-
-    @Override
-    public List<StreamInfo> listStreams(String afterStream, int limit) {
-        return store.listStreams(afterStream, limit);
-    }
-
-    @Override
-    public void deleteStream(StreamId stream, ExpectedVersion expected) {
-        store.deleteStream(stream, expected);
-    }
-
-    @Override
-    public void setStreamMetadata(StreamId stream, StreamMetadata metadata) {
-        store.setStreamMetadata(stream, metadata);
-    }
-
-    @Override
     public String describe() {
-        return store.describe() + " (traced)";
-    }
-
-    @Override
-    public void close() {
-        store.close();
+        return delegate.describe() + " (traced)";
     }
 }
