@@ -1,5 +1,8 @@
 package dev.facta.aggregate;
 
+import dev.facta.aggregate.snapshot.Snapshot;
+import dev.facta.aggregate.snapshot.SnapshotPolicy;
+import dev.facta.aggregate.snapshot.SnapshotStore;
 import dev.facta.serialization.EventSerializer;
 import dev.facta.store.EventData;
 import dev.facta.store.EventStore;
@@ -9,18 +12,14 @@ import dev.facta.store.StreamId;
 import dev.facta.store.StreamNotFoundException;
 import dev.facta.store.WrongExpectedVersionException;
 
-import dev.facta.aggregate.snapshot.Snapshot;
-import dev.facta.aggregate.snapshot.SnapshotPolicy;
-import dev.facta.aggregate.snapshot.SnapshotStore;
-
 import java.time.Instant;
-import java.util.Optional;
-import java.util.function.BiConsumer;
-import java.util.function.Function;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -36,6 +35,7 @@ public final class AggregateRepository<A extends AggregateRoot<E>, E> {
     private final String category;
     private final RetryPolicy retry;
     private SnapshotSupport<A, ?> snapshots;
+    private SnapshotTaker taker;
 
     /**
      * How an aggregate root is snapshotted: {@code capture} takes a memento of its fields (a
@@ -58,6 +58,8 @@ public final class AggregateRepository<A extends AggregateRoot<E>, E> {
     /** Turns on snapshots for this repository; returns it for chaining. */
     public AggregateRepository<A, E> withSnapshots(SnapshotSupport<A, ?> support) {
         this.snapshots = Objects.requireNonNull(support);
+        this.taker = new SnapshotTaker(support.store(), support.policy(), support.schemaVersion(), support.keep(),
+                java.time.Clock.systemUTC());
         return this;
     }
 
@@ -118,7 +120,7 @@ public final class AggregateRepository<A extends AggregateRoot<E>, E> {
 
     private <S> A fromSnapshot(SnapshotSupport<A, S> s, StreamId stream, long maxVersion) {
         A a = fresh();
-        Optional<Snapshot> snap = s.store().latest(stream, maxVersion).filter(x -> x.schemaVersion() == s.schemaVersion());
+        Optional<Snapshot> snap = taker.latest(stream, maxVersion);
         if (snap.isPresent()) {
             s.restore().accept(a, s.codec().decode(snap.get().state()));
             a.restoredAt(snap.get().version());
@@ -131,29 +133,11 @@ public final class AggregateRepository<A extends AggregateRoot<E>, E> {
         if (snapshots == null) throw new IllegalStateException("this repository has no snapshots; call withSnapshots first");
         A a = load(id);
         if (a.version() < 0) return Optional.empty();
-        return Optional.of(saveSnapshot(snapshots, streamOf(id), a));
+        return Optional.of(taker.save(streamOf(id), a.version(), encode(snapshots, a)));
     }
 
-    private <S> Snapshot saveSnapshot(SnapshotSupport<A, S> s, StreamId stream, A a) {
-        Snapshot snap = new Snapshot(stream, a.version(), s.schemaVersion(), s.codec().encode(s.capture().apply(a)), Instant.now());
-        s.store().save(snap);
-        s.store().prune(stream, s.keep());
-        return snap;
-    }
-
-    /** After a committed save; like the decider repository, a failing snapshot never fails the command. */
-    private void maybeSnapshot(StreamId stream, long before, A a) {
-        if (snapshots == null) return;
-        try {
-            Optional<Snapshot> last = snapshots.store().latest(stream);
-            if (snapshots.policy().shouldSnapshot(before, a.version(), last.map(Snapshot::version).orElse(-1L),
-                    last.map(Snapshot::takenAt).orElse(null), Instant.now())) {
-                saveSnapshot(snapshots, stream, a);
-            }
-        } catch (RuntimeException e) {
-            System.getLogger(AggregateRepository.class.getName()).log(System.Logger.Level.WARNING,
-                    "snapshot of " + stream + " failed; loading replays more events until the next one", e);
-        }
+    private static <A, S> byte[] encode(SnapshotSupport<A, S> s, A a) {
+        return s.codec().encode(s.capture().apply(a));
     }
 
     private A fresh() {
@@ -209,7 +193,9 @@ public final class AggregateRepository<A extends AggregateRoot<E>, E> {
             long before = a.version();
             try {
                 save(id, a, metadata);
-                if (a.version() != before) maybeSnapshot(streamOf(id), before, a);
+                if (taker != null && a.version() != before) {
+                    taker.afterAppend(streamOf(id), before, a.version(), () -> encode(snapshots, a));
+                }
                 return a;
             } catch (WrongExpectedVersionException conflict) {
                 if (create || attempt >= retry.maxAttempts()) throw conflict;

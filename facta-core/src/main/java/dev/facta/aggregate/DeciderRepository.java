@@ -36,12 +36,8 @@ public final class DeciderRepository<C, E, S> {
     private final StreamLoader<E> loader;
     private final String category;
     private final RetryPolicy retry;
-    private final SnapshotStore snapshots;
+    private final SnapshotTaker snapshots;
     private final StateCodec<S> codec;
-    private final SnapshotPolicy policy;
-    private final int schemaVersion;
-    private final int keepSnapshots;
-    private final Clock clock;
 
     private DeciderRepository(Builder<C, E, S> b) {
         this.store = Objects.requireNonNull(b.store, "store");
@@ -50,15 +46,9 @@ public final class DeciderRepository<C, E, S> {
         this.loader = new StreamLoader<>(store, Objects.requireNonNull(b.serializer, "serializer"),
                 Objects.requireNonNull(b.eventType, "eventType"));
         this.retry = b.retry;
-        this.snapshots = b.snapshots;
         this.codec = b.codec;
-        this.policy = b.policy;
-        this.schemaVersion = b.schemaVersion;
-        this.keepSnapshots = b.keepSnapshots;
-        this.clock = b.clock;
-        if (snapshots != null && codec == null) {
-            throw new IllegalArgumentException("snapshots need a StateCodec for the state");
-        }
+        this.snapshots = b.snapshots == null ? null
+                : new SnapshotTaker(b.snapshots, b.policy, b.schemaVersion, b.keepSnapshots, b.clock);
     }
 
     public static <C, E, S> Builder<C, E, S> builder(EventStore store, Decider<C, E, S> decider,
@@ -157,7 +147,7 @@ public final class DeciderRepository<C, E, S> {
         S state = decider.initialState();
         long version = -1;
         if (useSnapshots && snapshots != null) {
-            Optional<Snapshot> snap = snapshots.latest(stream, maxVersion).filter(s -> s.schemaVersion() == schemaVersion);
+            Optional<Snapshot> snap = snapshots.latest(stream, maxVersion);
             if (snap.isPresent()) {
                 state = codec.decode(snap.get().state());
                 version = snap.get().version();
@@ -209,7 +199,10 @@ public final class DeciderRepository<C, E, S> {
                 AppendResult r = append(stream, loaded.version(), events, metadata);
                 S state = loaded.state();
                 for (E e : events) state = decider.evolve(state, e);
-                maybeSnapshot(stream, loaded.version(), r.nextExpectedVersion(), state);
+                if (snapshots != null) {
+                    S after = state;
+                    snapshots.afterAppend(stream, loaded.version(), r.nextExpectedVersion(), () -> codec.encode(after));
+                }
                 return new Handled<>(stream, events, state, r.nextExpectedVersion(), attempt);
             } catch (WrongExpectedVersionException conflict) {
                 if (mode == Mode.CREATE || attempt >= retry.maxAttempts()) throw conflict;
@@ -235,35 +228,7 @@ public final class DeciderRepository<C, E, S> {
         if (snapshots == null) throw new IllegalStateException("this repository has no snapshot store");
         Loaded<S> loaded = load(id);
         if (loaded.isNew()) return Optional.empty();
-        return Optional.of(saveSnapshot(loaded.stream(), loaded.version(), loaded.state()));
-    }
-
-    /**
-     * Runs after the events are committed, so it must not fail the command: a caller told of an
-     * error would retry a command that took effect. Snapshots only speed up loading; a failure
-     * is logged and the next policy trigger tries again.
-     */
-    private void maybeSnapshot(StreamId stream, long before, long after, S state) {
-        if (snapshots == null) return;
-        try {
-            Optional<Snapshot> last = snapshots.latest(stream);
-            Instant now = clock.instant();
-            if (policy.shouldSnapshot(before, after, last.map(Snapshot::version).orElse(-1L),
-                    last.map(Snapshot::takenAt).orElse(null), now)) {
-                saveSnapshot(stream, after, state);
-            }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "snapshot of " + stream + " at version " + after + " failed; loading replays more events until the next one", e);
-        }
-    }
-
-    private static final System.Logger LOG = System.getLogger(DeciderRepository.class.getName());
-
-    private Snapshot saveSnapshot(StreamId stream, long version, S state) {
-        Snapshot s = new Snapshot(stream, version, schemaVersion, codec.encode(state), clock.instant());
-        snapshots.save(s);
-        snapshots.prune(stream, keepSnapshots);
-        return s;
+        return Optional.of(snapshots.save(loaded.stream(), loaded.version(), codec.encode(loaded.state())));
     }
 
     static void sleep(java.time.Duration d) {

@@ -244,4 +244,29 @@ class DeciderRepositoryTest {
         assertThat(roots.loadAtVersion("12", 7).balance).isEqualTo(28);
         assertThat(roots.handle("12", a -> a.withdraw(8)).balance).isEqualTo(70);
     }
+
+    @Test
+    void a_policy_that_only_counts_events_does_not_read_the_snapshot_store_after_each_append() {
+        AtomicInteger reads = new AtomicInteger();
+        InMemorySnapshotStore inner = new InMemorySnapshotStore();
+        var counting = new dev.facta.aggregate.snapshot.SnapshotStore() {
+            public void save(dev.facta.aggregate.snapshot.Snapshot s) {
+                inner.save(s);
+            }
+
+            public java.util.Optional<dev.facta.aggregate.snapshot.Snapshot> latest(StreamId stream, long max) {
+                reads.incrementAndGet();
+                return inner.latest(stream, max);
+            }
+
+            public void prune(StreamId stream, int keep) {
+                inner.prune(stream, keep);
+            }
+        };
+        var repo = DeciderRepository.builder(store, DECIDER, SERIALIZER, Event.class, "account")
+                .snapshots(counting, CODEC, SnapshotPolicy.everyEvents(100), 1).build();
+        repo.handle("13", new Open("lu"));
+        repo.handle("13", new Deposit(1));
+        assertThat(reads.get()).isEqualTo(2); // one per load, none after the appends
+    }
 }

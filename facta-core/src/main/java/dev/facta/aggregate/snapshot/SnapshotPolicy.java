@@ -19,14 +19,42 @@ public interface SnapshotPolicy {
      */
     boolean shouldSnapshot(long versionBefore, long versionAfter, long lastSnapshot, Instant lastTakenAt, Instant now);
 
+    /**
+     * Whether the decision looks at the latest snapshot ({@code lastSnapshot}, {@code lastTakenAt}).
+     * When it does not, repositories skip reading the snapshot store after every append.
+     */
+    default boolean readsLatestSnapshot() {
+        return true;
+    }
+
     static SnapshotPolicy never() {
-        return (before, after, last, at, now) -> false;
+        return new SnapshotPolicy() {
+            @Override
+            public boolean shouldSnapshot(long before, long after, long last, Instant at, Instant now) {
+                return false;
+            }
+
+            @Override
+            public boolean readsLatestSnapshot() {
+                return false;
+            }
+        };
     }
 
     /** Whenever the append crossed a multiple of {@code n} events. */
     static SnapshotPolicy everyEvents(long n) {
         if (n < 1) throw new IllegalArgumentException("n must be >= 1");
-        return (before, after, last, at, now) -> Math.floorDiv(after + 1, n) > Math.floorDiv(before + 1, n);
+        return new SnapshotPolicy() {
+            @Override
+            public boolean shouldSnapshot(long before, long after, long last, Instant at, Instant now) {
+                return Math.floorDiv(after + 1, n) > Math.floorDiv(before + 1, n);
+            }
+
+            @Override
+            public boolean readsLatestSnapshot() {
+                return false;
+            }
+        };
     }
 
     /** When there is no snapshot yet or the latest is older than {@code age}. */
@@ -35,6 +63,17 @@ public interface SnapshotPolicy {
     }
 
     default SnapshotPolicy or(SnapshotPolicy other) {
-        return (b, a, l, t, n) -> shouldSnapshot(b, a, l, t, n) || other.shouldSnapshot(b, a, l, t, n);
+        SnapshotPolicy self = this;
+        return new SnapshotPolicy() {
+            @Override
+            public boolean shouldSnapshot(long b, long a, long l, Instant t, Instant n) {
+                return self.shouldSnapshot(b, a, l, t, n) || other.shouldSnapshot(b, a, l, t, n);
+            }
+
+            @Override
+            public boolean readsLatestSnapshot() {
+                return self.readsLatestSnapshot() || other.readsLatestSnapshot();
+            }
+        };
     }
 }
