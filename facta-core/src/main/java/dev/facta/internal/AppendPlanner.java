@@ -46,6 +46,21 @@ public final class AppendPlanner {
         Map<StreamId, StreamState> states(Set<StreamId> streams);
 
         Map<UUID, Existing> existing(Collection<UUID> ids);
+
+        /** States read beforehand for the whole batch, and ids looked up on demand. */
+        static Lookup of(Map<StreamId, StreamState> states, java.util.function.Function<Collection<UUID>, Map<UUID, Existing>> existing) {
+            return new Lookup() {
+                @Override
+                public Map<StreamId, StreamState> states(Set<StreamId> streams) {
+                    return states;
+                }
+
+                @Override
+                public Map<UUID, Existing> existing(Collection<UUID> ids) {
+                    return existing.apply(ids);
+                }
+            };
+        }
     }
 
     public sealed interface Outcome {

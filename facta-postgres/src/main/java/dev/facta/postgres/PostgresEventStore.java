@@ -108,6 +108,24 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
     private static final String EVENT_COLUMNS = "e.position, e.id, e.stream, e.version, e.type, e.data::text,"
             + " e.metadata::text, (extract(epoch FROM e.recorded_at) * 1000000)::bigint";
 
+    private static final String READ_STREAM_FORWARD = readStreamSql(true);
+    private static final String READ_STREAM_BACKWARD = readStreamSql(false);
+
+    /**
+     * One statement, one snapshot: the stream row decides what is visible, the lateral join
+     * reads the events. A stream without visible events still yields its row (e.position null).
+     */
+    private static String readStreamSql(boolean forward) {
+        return "SELECT s.version, s.deleted, " + EVENT_COLUMNS + " FROM facta_streams s"
+                + " LEFT JOIN LATERAL (SELECT * FROM facta_events x WHERE x.stream = s.stream"
+                + " AND x.version " + (forward ? ">=" : "<=") + " ?"
+                + " AND x.version >= greatest(coalesce(s.truncate_before, 0),"
+                + "     CASE WHEN s.max_count IS NULL THEN 0 ELSE s.version - s.max_count + 1 END)"
+                + " AND (s.max_age_ms IS NULL OR x.recorded_at >= clock_timestamp() - s.max_age_ms * interval '1 millisecond')"
+                + " ORDER BY x.version " + (forward ? "ASC" : "DESC") + " LIMIT ?) e ON true"
+                + " WHERE s.stream = ? ORDER BY e.version " + (forward ? "ASC" : "DESC");
+    }
+
     private final DataSource dataSource;
     private final HikariDataSource ownedPool;
     private final String schema;
@@ -360,17 +378,8 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
                 }
             }
             Connection conn = c;
-            AppendPlanner.Plan plan = AppendPlanner.plan(appends, head, new AppendPlanner.Lookup() {
-                @Override
-                public Map<StreamId, AppendPlanner.StreamState> states(Set<StreamId> ids) {
-                    return states;
-                }
-
-                @Override
-                public Map<UUID, AppendPlanner.Existing> existing(Collection<UUID> ids) {
-                    return existingIds(conn, ids);
-                }
-            }, checkAllIds);
+            AppendPlanner.Plan plan = AppendPlanner.plan(appends, head,
+                    AppendPlanner.Lookup.of(states, ids -> existingIds(conn, ids)), checkAllIds);
             if (!plan.writes().isEmpty()) {
                 insert(c, plan);
                 if (beforeCommit != null) {
@@ -426,17 +435,8 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
             }
         }
         long head = cachedHead;
-        AppendPlanner.Plan plan = AppendPlanner.plan(appends, head, new AppendPlanner.Lookup() {
-            @Override
-            public Map<StreamId, AppendPlanner.StreamState> states(Set<StreamId> ids) {
-                return states;
-            }
-
-            @Override
-            public Map<UUID, AppendPlanner.Existing> existing(Collection<UUID> ids) {
-                return Map.of(); // a reused id makes the insert fail, and the full path sorts it out
-            }
-        }, false);
+        // no id lookups: a reused id makes the insert fail, and the full path sorts it out
+        AppendPlanner.Plan plan = AppendPlanner.plan(appends, head, AppendPlanner.Lookup.of(states, ids -> Map.of()), false);
         if (plan.writes().size() != appends.size()) return null;
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(FAST_APPEND)) {
             ps.setLong(1, plan.head());
@@ -550,17 +550,7 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
     public List<RecordedEvent> readStream(StreamId stream, long fromVersion, int maxCount, ReadDirection direction) {
         AppendValidation.checkVersion(fromVersion);
         int limit = AppendValidation.checkCount(maxCount);
-        boolean forward = direction == ReadDirection.FORWARD;
-        // One statement, one snapshot: the stream row decides what is visible, the lateral join
-        // reads the events. A stream without visible events still yields its row (e.position null).
-        String sql = "SELECT s.version, s.deleted, " + EVENT_COLUMNS + " FROM facta_streams s"
-                + " LEFT JOIN LATERAL (SELECT * FROM facta_events x WHERE x.stream = s.stream"
-                + " AND x.version " + (forward ? ">=" : "<=") + " ?"
-                + " AND x.version >= greatest(coalesce(s.truncate_before, 0),"
-                + "     CASE WHEN s.max_count IS NULL THEN 0 ELSE s.version - s.max_count + 1 END)"
-                + " AND (s.max_age_ms IS NULL OR x.recorded_at >= clock_timestamp() - s.max_age_ms * interval '1 millisecond')"
-                + " ORDER BY x.version " + (forward ? "ASC" : "DESC") + " LIMIT ?) e ON true"
-                + " WHERE s.stream = ? ORDER BY e.version " + (forward ? "ASC" : "DESC");
+        String sql = direction == ReadDirection.FORWARD ? READ_STREAM_FORWARD : READ_STREAM_BACKWARD;
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setLong(1, fromVersion);
             ps.setInt(2, limit);
