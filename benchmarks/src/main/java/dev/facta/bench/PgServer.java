@@ -18,7 +18,7 @@ public record PgServer(String host, int port, String database, String user, Stri
     public static final String DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
     public static boolean isPostgresUrl(String url) {
-        return url.startsWith("postgresql://") || url.startsWith("postgres://") || url.startsWith("jdbc:postgresql://");
+        return new PostgresProvider().supports(url);
     }
 
     public static PgServer parse(String url) {

@@ -1,10 +1,12 @@
 package dev.facta.cli;
 
 import dev.facta.FactaException;
+import dev.facta.postgres.PostgresProvider;
+import dev.facta.sqlite.SqliteProvider;
 import dev.facta.store.EventStore;
 import dev.facta.store.EventStores;
+import dev.facta.store.memory.InMemoryProvider;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -13,35 +15,30 @@ final class Stores {
     private Stores() {
     }
 
+    // The store modules' own URL rules, so the CLI never reads a URL differently from the store.
+    private static final SqliteProvider SQLITE = new SqliteProvider();
+    private static final PostgresProvider POSTGRES = new PostgresProvider();
+    private static final InMemoryProvider MEMORY = new InMemoryProvider();
+
     static boolean isSqlite(String url) {
-        return url.startsWith("sqlite:") || url.startsWith("jdbc:sqlite:");
+        return SQLITE.supports(url);
     }
 
     static boolean isPostgres(String url) {
-        return url.startsWith("postgresql://") || url.startsWith("postgres://") || url.startsWith("jdbc:postgresql:");
+        return POSTGRES.supports(url);
     }
 
     static boolean isMemory(String url) {
-        return url.equals("memory:") || url.equals("memory") || url.startsWith("memory:");
+        return MEMORY.supports(url);
     }
 
     /** The file of a {@code sqlite:PATH} URL. */
     static Path sqlitePath(String url) {
-        String path = url.substring(url.indexOf("sqlite:") + "sqlite:".length());
-        int query = path.indexOf('?');
-        return Path.of(query >= 0 ? path.substring(0, query) : path);
+        return SqliteProvider.path(url);
     }
 
-    /** Opens a store to write to; an SQLite file and its folder are created when missing. */
+    /** Opens a store to write to; an SQLite file and its folder are created when missing (by the store). */
     static EventStore openForWrite(String url) {
-        if (isSqlite(url)) {
-            Path parent = sqlitePath(url).toAbsolutePath().getParent();
-            try {
-                if (parent != null) Files.createDirectories(parent);
-            } catch (IOException e) {
-                throw new FactaException("cannot create the folder " + parent + " for the store: " + e.getMessage(), e);
-            }
-        }
         return EventStores.open(url);
     }
 

@@ -29,33 +29,10 @@ public final class SqliteProvider implements EventStoreProvider {
 
     /** The builder the URL describes, to adjust further before opening. */
     public static SqliteEventStore.Builder builder(String url) {
-        String rest = url.startsWith("jdbc:sqlite:") ? url.substring("jdbc:sqlite:".length())
-                : url.startsWith("sqlite:") ? url.substring("sqlite:".length()) : null;
-        if (rest == null) {
-            throw new InvalidInputException("store", "not a SQLite store URL: '" + url + "' (use sqlite:PATH)");
-        }
-        String options = null;
+        String rest = rest(url);
         int q = rest.indexOf('?');
-        if (q >= 0) {
-            options = rest.substring(q + 1);
-            rest = rest.substring(0, q);
-        }
-        if (rest.isBlank()) {
-            throw new InvalidInputException("store", "the SQLite store URL '" + url + "' names no file (use sqlite:PATH)");
-        }
-        if (rest.equals(":memory:") || rest.startsWith("file::memory:")) {
-            throw new InvalidInputException("store", "an in-memory SQLite database cannot be shared by the store's"
-                    + " connections; use the URL memory: for an in-memory store");
-        }
-        if (rest.equals("~") || rest.startsWith("~/")) {
-            rest = System.getProperty("user.home") + rest.substring(1);
-        }
-        Path path;
-        try {
-            path = Path.of(rest);
-        } catch (InvalidPathException e) {
-            throw new InvalidInputException("store", "the SQLite store URL '" + url + "' has an invalid path: " + e.getMessage());
-        }
+        String options = q >= 0 ? rest.substring(q + 1) : null;
+        Path path = path(url);
         SqliteEventStore.Builder builder = SqliteEventStore.builder(path);
         if (options != null && !options.isEmpty()) {
             for (String option : options.split("&")) {
@@ -75,6 +52,37 @@ public final class SqliteProvider implements EventStoreProvider {
             }
         }
         return builder;
+    }
+
+    /** The file a {@code sqlite:PATH} or {@code jdbc:sqlite:PATH} URL names ({@code ~/} is the home folder). */
+    public static Path path(String url) {
+        String rest = rest(url);
+        int q = rest.indexOf('?');
+        if (q >= 0) rest = rest.substring(0, q);
+        if (rest.isBlank()) {
+            throw new InvalidInputException("store", "the SQLite store URL '" + url + "' names no file (use sqlite:PATH)");
+        }
+        if (rest.equals(":memory:") || rest.startsWith("file::memory:")) {
+            throw new InvalidInputException("store", "an in-memory SQLite database cannot be shared by the store's"
+                    + " connections; use the URL memory: for an in-memory store");
+        }
+        if (rest.equals("~") || rest.startsWith("~/")) {
+            rest = System.getProperty("user.home") + rest.substring(1);
+        }
+        try {
+            return Path.of(rest);
+        } catch (InvalidPathException e) {
+            throw new InvalidInputException("store", "the SQLite store URL '" + url + "' has an invalid path: " + e.getMessage());
+        }
+    }
+
+    private static String rest(String url) {
+        String rest = url == null ? null : url.startsWith("jdbc:sqlite:") ? url.substring("jdbc:sqlite:".length())
+                : url.startsWith("sqlite:") ? url.substring("sqlite:".length()) : null;
+        if (rest == null) {
+            throw new InvalidInputException("store", "not a SQLite store URL: '" + url + "' (use sqlite:PATH)");
+        }
+        return rest;
     }
 
     @Override
