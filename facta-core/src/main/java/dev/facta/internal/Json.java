@@ -64,28 +64,6 @@ public final class Json {
         return v;
     }
 
-    /** Parses a flat JSON object of string values (numbers and booleans are kept as their text). */
-    public static Map<String, String> parseFlatObject(String text, String field) {
-        if (text == null || text.isBlank()) {
-            return Map.of();
-        }
-        Object v = parse(text, 2, field);
-        if (!(v instanceof Map<?, ?> map)) {
-            throw new InvalidInputException(field, field + " must be a JSON object");
-        }
-        Map<String, String> out = new LinkedHashMap<>();
-        for (var e : map.entrySet()) {
-            Object value = e.getValue();
-            if (value instanceof Map || value instanceof List) {
-                throw new InvalidInputException(field + "." + e.getKey(), field + "." + e.getKey() + " must be a string, number or boolean");
-            }
-            if (value != null) {
-                out.put((String) e.getKey(), value.toString());
-            }
-        }
-        return out;
-    }
-
     /**
      * Reads a flat JSON object, handing each entry whose value is a string, number or boolean to
      * {@code sink} (numbers and booleans as their text; nulls are skipped), without building a map.
