@@ -18,10 +18,15 @@ public interface ProjectionTransaction {
      */
     void fence(Lease lease);
 
-    /** The segment's checkpoint as this transaction sees it (0 when none was saved). */
+    /**
+     * The segment's checkpoint (0 when none was saved), read with a lock that keeps other
+     * transactions from changing it until this one ends: a worker calls it right after
+     * {@link #fence} and abandons the batch when it is not the position it expected (a rebuild
+     * reset it), so a rebuild and a batch can never interleave.
+     */
     long checkpoint(ProjectionKey key, int segment);
 
-    /** Records that every event of the segment below {@code position} was handled. */
+    /** Records that every event of the segment at or below {@code position} was handled. */
     void saveCheckpoint(ProjectionKey key, int segment, long position);
 
     /** Parks an event; returns the dead letter's id. */
@@ -36,7 +41,10 @@ public interface ProjectionTransaction {
     /** Marks the version stopped (after a failure under the STOP policy) or running again. */
     void setStopped(ProjectionKey key, boolean stopped);
 
-    /** Sets every checkpoint of the version to 0 and clears its rebuild request. */
+    /**
+     * Sets every checkpoint of the version to 0 and clears its rebuild request, locking the
+     * checkpoints (call it first in a rebuild's transaction, before clearing the read model).
+     */
     void resetCheckpoints(ProjectionKey key);
 
     /** A read-model collection, by its stored name, bound to this transaction. */
