@@ -23,13 +23,20 @@ public final class Json {
     private final String field;
     /** False when only checking: nothing is built, so validating costs no allocation. */
     private final boolean build;
+    /** Documents mode: numbers as BigDecimal, duplicate keys and unpaired surrogates refused. */
+    private final boolean strict;
     private int pos;
 
     private Json(String text, int maxDepth, String field, boolean build) {
+        this(text, maxDepth, field, build, false);
+    }
+
+    private Json(String text, int maxDepth, String field, boolean build, boolean strict) {
         this.text = text;
         this.maxDepth = maxDepth;
         this.field = field;
         this.build = build;
+        this.strict = strict;
     }
 
     /** Decodes strict UTF-8, refusing malformed byte sequences. */
@@ -53,13 +60,25 @@ public final class Json {
         return run(text, maxDepth, field, true);
     }
 
+    /**
+     * Like {@link #parse}, for documents whose values are compared: numbers come back as
+     * {@link java.math.BigDecimal}, so they differ from strings, and an object with a duplicate key or
+     * a string with an unpaired surrogate is refused (databases keep neither the same way).
+     */
+    public static Object parseStrict(String text, int maxDepth, String field) {
+        return new Json(text, maxDepth, field, true, true).top();
+    }
+
     private static Object run(String text, int maxDepth, String field, boolean build) {
-        Json p = new Json(text, maxDepth, field, build);
-        p.skipWs();
-        Object v = p.value(0);
-        p.skipWs();
-        if (p.pos != text.length()) {
-            throw p.error("unexpected text after the JSON value");
+        return new Json(text, maxDepth, field, build).top();
+    }
+
+    private Object top() {
+        skipWs();
+        Object v = value(0);
+        skipWs();
+        if (pos != text.length()) {
+            throw error("unexpected text after the JSON value");
         }
         return v;
     }
@@ -201,7 +220,12 @@ public final class Json {
         while (true) {
             skipWs();
             if (peek() != '"') throw error("expected a string key");
+            int keyAt = pos;
             String key = string();
+            if (strict && map.containsKey(key)) {
+                pos = keyAt;
+                throw error("duplicate key \"" + key + "\"");
+            }
             skipWs();
             if (peek() != ':') throw error("expected ':'");
             pos++;
@@ -257,6 +281,7 @@ public final class Json {
             char c = text.charAt(pos);
             if (c == '"') {
                 String s = !build ? null : sb == null ? text.substring(start, pos) : sb.append(text, start, pos).toString();
+                if (strict) checkSurrogates(s);
                 pos++;
                 return s;
             }
@@ -297,7 +322,18 @@ public final class Json {
         }
     }
 
-    private String number() {
+    private void checkSurrogates(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw error("unpaired surrogate in string");
+            }
+        }
+    }
+
+    private Object number() {
         int start = pos;
         if (peekOr('-')) pos++;
         if (peekOr('0')) {
@@ -318,7 +354,15 @@ public final class Json {
             if (!digitAt()) throw error("bad number");
             while (digitAt()) pos++;
         }
-        return build ? text.substring(start, pos) : null;
+        if (!build) return null;
+        String s = text.substring(start, pos);
+        if (!strict) return s;
+        try {
+            return new java.math.BigDecimal(s);
+        } catch (NumberFormatException e) {
+            pos = start;
+            throw error("number out of range");
+        }
     }
 
     private boolean peekOr(char c) {
