@@ -65,6 +65,9 @@ public final class BenchmarkRunner {
         if ((scenario == Scenario.LOAD_AGGREGATE || scenario == Scenario.LOAD_AGGREGATE_SNAPSHOTS) && impl == Impl.RAWJDBC) {
             return "aggregates are a Facta notion";
         }
+        if (scenario == Scenario.SUBSCRIPTION_LATENCY && impl == Impl.RAWJDBC) {
+            return "subscriptions are a Facta notion";
+        }
         if (scenario == Scenario.READ_ALL_AFTER_ROLLBACKS && impl == Impl.FACTA && !FactaSubject.canRollBack(target.kind())) {
             return "the " + target.kind().id() + " store has no hook to roll back an append transaction";
         }
@@ -89,6 +92,17 @@ public final class BenchmarkRunner {
                 throw new FactaException(scenario.id() + " store=" + target.kind().id() + " failed: " + e, e);
             }
         }
+        if (scenario == Scenario.SUBSCRIPTION_LATENCY) {
+            try (FreshStore fresh = FreshStore.create(target).settled()) {
+                SubscriptionLatency.Timing t = SubscriptionLatency.run(target.kind(), fresh.factaUrl(), single);
+                return new BenchResult(scenario, impl, target.kind(), t.events(), t.nanos() / 1e9,
+                        AppendLoad.percentileMillis(t.latencies(), 50), AppendLoad.percentileMillis(t.latencies(), 99));
+            } catch (FactaException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new FactaException(scenario.id() + " store=" + target.kind().id() + " failed: " + e, e);
+            }
+        }
         try (FreshStore fresh = FreshStore.create(target).settled();
              Subject subject = open(impl, fresh, scenario == Scenario.READ_ALL_AFTER_ROLLBACKS)) {
             return switch (scenario) {
@@ -96,7 +110,8 @@ public final class BenchmarkRunner {
                 case APPEND_SINGLE -> appendResult(scenario, impl, target, AppendLoad.run(single, subject, false));
                 case READ_ALL -> readResult(scenario, impl, target, subject, batched, false);
                 case READ_ALL_AFTER_ROLLBACKS -> readResult(scenario, impl, target, subject, batched, true);
-                case LOAD_AGGREGATE, LOAD_AGGREGATE_SNAPSHOTS -> throw new IllegalStateException("handled above");
+                case LOAD_AGGREGATE, LOAD_AGGREGATE_SNAPSHOTS, SUBSCRIPTION_LATENCY ->
+                        throw new IllegalStateException("handled above");
             };
         } catch (FactaException e) {
             throw e;

@@ -20,7 +20,9 @@ public enum Scenario {
     /** Rebuild one 10,000-event aggregate 20 times by replaying its whole stream. */
     LOAD_AGGREGATE("load-aggregate", false),
     /** The same aggregate rebuilt 20 times from its latest snapshot plus the events after it. */
-    LOAD_AGGREGATE_SNAPSHOTS("load-aggregate-snapshots", false);
+    LOAD_AGGREGATE_SNAPSHOTS("load-aggregate-snapshots", false),
+    /** Append-to-handler latency of a live subscription to the global log under the append-single load. */
+    SUBSCRIPTION_LATENCY("subscription-latency", false);
 
     private final String id;
     private final boolean measuresAppends;

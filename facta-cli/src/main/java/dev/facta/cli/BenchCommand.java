@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 @Command(name = "bench",
         description = {"Run the standard store benchmarks against Facta and plain JDBC.",
                 "Prints one line per scenario: scenario=<name> impl=<facta|rawjdbc> store=<store> events=<n> seconds=<s>"
-                        + " events_per_s=<x>, plus p50_ms= p99_ms= (per append) for the append scenarios.",
+                        + " events_per_s=<x>, plus p50_ms= p99_ms= per append for the append scenarios"
+                        + " and per event (append to handler) for subscription-latency.",
                 "Every run uses a fresh temp file or a fresh database (facta_bench_*, dropped afterwards)."})
 final class BenchCommand implements Callable<Integer> {
 
@@ -30,8 +31,16 @@ final class BenchCommand implements Callable<Integer> {
                     + PgServer.DEFAULT_URL + " (or $FACTA_BENCH_PG_URL) answers.")
     String stores;
 
-    @Option(names = "--scenario", paramLabel = "NAMES", defaultValue = "all",
-            description = "Comma-separated scenarios, or all (default). Known: append-batched, append-single, read-all, read-all-after-rollbacks.")
+    /** The scenario names for --help and shell completion, straight from the runner. */
+    static final class ScenarioNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(Scenario.values()).map(Scenario::id).iterator();
+        }
+    }
+
+    @Option(names = "--scenario", paramLabel = "NAMES", defaultValue = "all", completionCandidates = ScenarioNames.class,
+            description = "Comma-separated scenarios, or all (default). Known: ${COMPLETION-CANDIDATES}.")
     String scenarios;
 
     @Option(names = "--impl", paramLabel = "IMPL", defaultValue = "both",
