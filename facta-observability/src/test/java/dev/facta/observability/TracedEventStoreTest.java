@@ -51,4 +51,22 @@ class TracedEventStoreTest {
         assertThat(List.of(append.getTraceId(), handler.getTraceId())).containsOnly(command.getTraceId());
         assertThat(append.getAttributes().asMap().toString()).contains("order-7");
     }
+
+    @Test
+    void reads_run_in_spans_that_say_what_they_read_and_record_failures() {
+        InMemoryEventStore raw = new InMemoryEventStore();
+        TracedEventStore store = new TracedEventStore(raw, otel);
+        store.append(StreamId.of("order-1"), ExpectedVersion.any(), EventData.of("OrderPlaced", "{}"), EventData.of("OrderPaid", "{}"));
+
+        assertThat(store.readStream(StreamId.of("order-1"))).hasSize(2);
+        assertThat(store.readAll(1, 10).events()).hasSize(2);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.readStream(StreamId.of("order-2")))
+                .isInstanceOf(dev.facta.store.StreamNotFoundException.class);
+
+        List<SpanData> reads = exporter.getFinishedSpanItems().stream().filter(s -> s.getName().startsWith("read ")).toList();
+        assertThat(reads).extracting(SpanData::getName).containsExactly("read order", "read $all", "read order");
+        assertThat(reads.get(0).getAttributes().get(io.opentelemetry.api.common.AttributeKey.longKey("facta.events"))).isEqualTo(2L);
+        assertThat(reads.get(1).getAttributes().get(io.opentelemetry.api.common.AttributeKey.longKey("facta.events"))).isEqualTo(2L);
+        assertThat(reads.get(2).getStatus().getStatusCode()).isEqualTo(io.opentelemetry.api.trace.StatusCode.ERROR);
+    }
 }
