@@ -289,6 +289,11 @@ public final class SqliteEventStore implements EventStore, dev.facta.store.Appen
         return path;
     }
 
+    /** The store's clock, for the other tables of the file (leases, read-model times). */
+    Clock clock() {
+        return clock;
+    }
+
     /** The schema version of the file, {@link SqliteSchema#LATEST} once opened. */
     public int schemaVersion() {
         return schemaVersion;
@@ -300,6 +305,7 @@ public final class SqliteEventStore implements EventStore, dev.facta.store.Appen
     public AppendResult append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
         PreparedAppend prepared = AppendValidation.prepare(stream, expected, events, limits);
         ensureOpen();
+        refuseNested("append");
         return coalescer.append(prepared);
     }
 
@@ -528,6 +534,7 @@ public final class SqliteEventStore implements EventStore, dev.facta.store.Appen
      */
     private <T> T write(String what, SqlWork<T> work) {
         ensureOpen();
+        refuseNested(what);
         writeLock.lock();
         try {
             ensureWriterOpen();
@@ -536,6 +543,18 @@ public final class SqliteEventStore implements EventStore, dev.facta.store.Appen
             throw storeError(what, e);
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /**
+     * A write from inside one of this store's write transactions (a projection transaction, an
+     * inline projection) would begin a second transaction on the same connection, or wait for
+     * itself; it is refused instead, before anything is written.
+     */
+    private void refuseNested(String what) {
+        if (writeLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("cannot " + what + " inside a write transaction of the same SQLite store;"
+                    + " write through the transaction instead");
         }
     }
 

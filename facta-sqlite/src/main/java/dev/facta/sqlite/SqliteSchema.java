@@ -78,7 +78,79 @@ public final class SqliteSchema {
                         expires_at  INTEGER NOT NULL,
                         lease_until INTEGER
                     ) STRICT""",
-                    "CREATE INDEX idempotency_keys_expires_at ON idempotency_keys (expires_at)")));
+                    "CREATE INDEX idempotency_keys_expires_at ON idempotency_keys (expires_at)")),
+            new Migration(4, "projections (registry, checkpoints, leases, members, dead letters) and read-model indexes", List.of(
+                    // Read-model collections are tables rm_<collection>, created by their first
+                    // write; this table records the indexes declared on them (one expression
+                    // index per field serves every declaration on it).
+                    """
+                    CREATE TABLE read_model_indexes (
+                        collection TEXT    NOT NULL,
+                        field      TEXT    NOT NULL,
+                        kind       TEXT    NOT NULL CHECK (kind IN ('TEXT', 'NUMBER')),
+                        uniq       INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (collection, field, kind, uniq)
+                    ) STRICT, WITHOUT ROWID""",
+                    // One row per projection version. Times in this migration are milliseconds
+                    // since the epoch, except parked_at (microseconds, like recorded_at).
+                    """
+                    CREATE TABLE projections (
+                        name              TEXT    NOT NULL,
+                        version           INTEGER NOT NULL,
+                        segments          INTEGER NOT NULL,
+                        state             TEXT    NOT NULL CHECK (state IN ('BUILDING', 'ACTIVE', 'RETIRED')),
+                        paused            INTEGER NOT NULL DEFAULT 0,
+                        stopped           INTEGER NOT NULL DEFAULT 0,
+                        rebuild_requested INTEGER NOT NULL DEFAULT 0,
+                        last_error        TEXT,
+                        last_error_at     INTEGER,
+                        updated_at        INTEGER NOT NULL,
+                        PRIMARY KEY (name, version)
+                    ) STRICT, WITHOUT ROWID""",
+                    """
+                    CREATE TABLE projection_checkpoints (
+                        name     TEXT    NOT NULL,
+                        version  INTEGER NOT NULL,
+                        segment  INTEGER NOT NULL,
+                        position INTEGER NOT NULL,
+                        PRIMARY KEY (name, version, segment)
+                    ) STRICT, WITHOUT ROWID""",
+                    // A lease row outlives its holder (owner NULL once released) so its token
+                    // keeps growing: a token is never handed out twice.
+                    """
+                    CREATE TABLE projection_leases (
+                        name       TEXT    NOT NULL,
+                        version    INTEGER NOT NULL,
+                        segment    INTEGER NOT NULL,
+                        owner      TEXT,
+                        token      INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        PRIMARY KEY (name, version, segment)
+                    ) STRICT, WITHOUT ROWID""",
+                    """
+                    CREATE TABLE projection_members (
+                        grp        TEXT    NOT NULL,
+                        owner      TEXT    NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        PRIMARY KEY (grp, owner)
+                    ) STRICT, WITHOUT ROWID""",
+                    // AUTOINCREMENT: an id is never reused after a deletion, so paging by id is sound.
+                    """
+                    CREATE TABLE projection_dead_letters (
+                        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name       TEXT    NOT NULL,
+                        version    INTEGER NOT NULL,
+                        segment    INTEGER NOT NULL,
+                        position   INTEGER NOT NULL,
+                        event_id   BLOB,
+                        stream     TEXT,
+                        event_type TEXT,
+                        attempts   INTEGER NOT NULL,
+                        error      TEXT,
+                        parked_at  INTEGER NOT NULL
+                    ) STRICT""",
+                    "CREATE INDEX projection_dead_letters_key ON projection_dead_letters (name, version, id)")));
 
     /** The schema version this code writes. */
     public static final int LATEST = MIGRATIONS.getLast().version();
