@@ -13,7 +13,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Ids are 1 to 512 characters, without control characters. Bad ids, documents that are not a JSON
  * object and malformed queries are refused with {@link dev.facta.InvalidInputException} and change
- * nothing.
+ * nothing. A write that a unique {@link Index} refuses fails with {@link UniqueViolationException} and
+ * changes nothing.
  */
 public interface DocumentCollection<T> {
 
@@ -28,7 +29,7 @@ public interface DocumentCollection<T> {
     /** Inserts or replaces the document. */
     void put(String id, T document);
 
-    /** Inserts or replaces several documents at once. */
+    /** Inserts or replaces several documents at once: all of them, or none when one is refused. */
     void putMany(Map<String, T> documents);
 
     /** Deletes the document; false when there was none. */

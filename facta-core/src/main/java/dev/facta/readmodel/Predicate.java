@@ -8,8 +8,12 @@ import java.util.Objects;
  * A test on one field of a document, built with the static factories ({@code eq("pending")},
  * {@code gt(100)}, {@code in("a", "b")}, ...). Values are strings, numbers or booleans; a number
  * matches only a JSON number and a string only a JSON string, so {@code eq(1)} never matches
- * {@code "1"}. Strings compare by Unicode code point on every store. A document that lacks the
- * field matches only {@link #missing()}.
+ * {@code "1"}; numbers compare by value ({@code 1} equals {@code 1.0}), at any size and precision.
+ * Strings compare by Unicode code point on every store; booleans are only tested for equality. A
+ * document that lacks the field, or holds JSON null there, matches only {@link #missing()} (and
+ * {@link #exists()} for JSON null). {@link #ne} matches a field that is present and not JSON null
+ * with a different value or a value of another type (an object or array included); comparisons
+ * ({@link #gt} ...) and {@link #startsWith} match only values of the argument's type.
  */
 public record Predicate(Op op, List<Object> values) {
 
@@ -39,7 +43,7 @@ public record Predicate(Op op, List<Object> values) {
 
     private static void checkValue(Object v) {
         if (!(v instanceof String || v instanceof Boolean || v instanceof BigDecimal)) {
-            throw new IllegalArgumentException("a read-model query compares strings, numbers and booleans, not "
+            throw new dev.facta.InvalidInputException("query", "a read-model query compares strings, numbers and booleans, not "
                     + (v == null ? "null (use missing())" : v.getClass().getName()));
         }
     }
@@ -59,7 +63,7 @@ public record Predicate(Op op, List<Object> values) {
             case Enum<?> e -> e.name();
             case CharSequence s -> s.toString();
             case Boolean b -> b;
-            default -> throw new IllegalArgumentException("a read-model query compares strings, numbers and booleans, not "
+            default -> throw new dev.facta.InvalidInputException("query", "a read-model query compares strings, numbers and booleans, not "
                     + v.getClass().getName());
         };
     }

@@ -15,9 +15,15 @@ import java.util.regex.Pattern;
  * }</pre>
  *
  * Fields are names of the document's JSON object, with dots for nested objects
- * ({@code "customer.id"}). Results are always in a total order: after the given sort keys, by
- * document id, so paging never repeats or skips a document that did not change. A document that
- * lacks a sort field comes after those that have it, in either direction.
+ * ({@code "customer.id"}); arrays are not looked into, so a path through an array or a scalar finds
+ * nothing. Results are always in a total order: after the given sort keys, by document id ascending
+ * (by code point), so paging never repeats or skips a document that did not change.
+ *
+ * <p>Sorting compares numbers by value and strings by Unicode code point. When a sort field holds
+ * values of different types, ascending order puts numbers first, then strings, then booleans (false
+ * before true), and descending order reverses that. A document that lacks a sort field, or holds JSON
+ * null, an object or an array there, comes after all others in either direction (ordered among its
+ * kind by the next sort key, then the id).
  */
 public record Query(List<Condition> conditions, List<Sort> sort, int limit, long offset) {
 

@@ -11,7 +11,11 @@ public interface ReadModelStore {
     /** The collection of that name, each operation its own transaction. */
     <T> DocumentCollection<T> collection(String name, DocumentCodec<T> codec);
 
-    /** Declares an index on a collection; declaring the same index again does nothing. */
+    /**
+     * Declares an index on a collection; declaring the same index again does nothing.
+     *
+     * @throws UniqueViolationException a unique index, and documents already share a value
+     */
     void createIndex(String collection, Index index);
 
     /** Deletes a collection with its documents and indexes. */
