@@ -1,13 +1,18 @@
 package dev.facta.subscription;
 
 import dev.facta.FactaException;
+import dev.facta.InvalidInputException;
 import dev.facta.store.AllSlice;
 import dev.facta.store.AppendNotifier;
 import dev.facta.store.EventFilter;
 import dev.facta.store.EventStore;
+import dev.facta.store.ReadDirection;
 import dev.facta.store.RecordedEvent;
+import dev.facta.store.StreamId;
+import dev.facta.store.StreamNotFoundException;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +27,11 @@ import java.util.function.Consumer;
  * {@code position >= next}, so there is no hand-over where an event could be skipped or seen
  * twice; the stores' dense, commit-ordered positions make that read complete.
  *
+ * <p>Three kinds: the whole log ({@link #toAll}), one category of streams over the filtered log
+ * ({@link #toCategory}), and one stream by its versions ({@link #toStream}); a stream subscription
+ * waits for a stream that does not exist yet, and ends with
+ * {@link dev.facta.store.StreamDeletedException} when the stream is deleted.
+ *
  * <p>Wake-ups come from the store's {@link AppendNotifier} when it has one (in-process signal);
  * otherwise, and as a safety net against a missed signal or another process's appends, the loop
  * polls every {@code pollInterval}. A handler that throws stops the subscription; its
@@ -30,6 +40,8 @@ import java.util.function.Consumer;
 public final class EventSubscription implements AutoCloseable {
 
     private final EventStore store;
+    /** The stream followed by version, or null when following the global log by position. */
+    private final StreamId stream;
     private final EventFilter filter;
     private final Consumer<RecordedEvent> handler;
     private final Duration pollInterval;
@@ -44,14 +56,18 @@ public final class EventSubscription implements AutoCloseable {
     private volatile long next;
     private volatile boolean live;
 
-    private EventSubscription(EventStore store, long from, EventFilter filter, Consumer<RecordedEvent> handler,
-                              Duration pollInterval, int batchSize, String name) {
+    private EventSubscription(EventStore store, StreamId stream, long from, EventFilter filter,
+                              Consumer<RecordedEvent> handler, Duration pollInterval, int batchSize, String name) {
         this.store = Objects.requireNonNull(store);
+        this.stream = stream;
         this.filter = filter == null ? EventFilter.all() : filter;
         this.handler = Objects.requireNonNull(handler);
+        if (pollInterval == null || pollInterval.isNegative() || pollInterval.isZero()) {
+            throw new InvalidInputException("pollInterval", "pollInterval must be positive");
+        }
         this.pollInterval = pollInterval;
         this.batchSize = batchSize;
-        this.next = Math.max(1, from);
+        this.next = stream == null ? Math.max(1, from) : from;
         this.listener = store instanceof AppendNotifier n ? n.onAppend(this::signal) : null;
         this.thread = Thread.ofVirtual().name("facta-subscription-" + name).unstarted(this::run);
     }
@@ -62,7 +78,7 @@ public final class EventSubscription implements AutoCloseable {
      */
     public static EventSubscription toAll(EventStore store, long fromPosition, EventFilter filter,
                                           Consumer<RecordedEvent> handler, Duration pollInterval) {
-        EventSubscription s = new EventSubscription(store, fromPosition, filter, handler, pollInterval, 500, "all");
+        EventSubscription s = new EventSubscription(store, null, fromPosition, filter, handler, pollInterval, 500, "all");
         s.thread.start();
         return s;
     }
@@ -71,7 +87,60 @@ public final class EventSubscription implements AutoCloseable {
         return toAll(store, fromPosition, EventFilter.all(), handler, Duration.ofMillis(500));
     }
 
-    /** The position the subscription reads from next: every event below it was handled (or filtered out). */
+    /**
+     * Subscribes to the events of one category of streams ({@code order} for {@code order-1},
+     * {@code order-2}, ...) in global-log order, from {@code fromPosition} (inclusive; 1 is the
+     * beginning): a subscription to the log filtered by category, with the same guarantees.
+     *
+     * @throws InvalidInputException the category is empty
+     */
+    public static EventSubscription toCategory(EventStore store, String category, long fromPosition,
+                                               Consumer<RecordedEvent> handler, Duration pollInterval) {
+        if (category == null || category.isEmpty()) {
+            throw new InvalidInputException("category", "a category must not be empty");
+        }
+        EventSubscription s = new EventSubscription(store, null, fromPosition, EventFilter.categories(category), handler,
+                pollInterval, 500, "category-" + category);
+        s.thread.start();
+        return s;
+    }
+
+    public static EventSubscription toCategory(EventStore store, String category, long fromPosition,
+                                               Consumer<RecordedEvent> handler) {
+        return toCategory(store, category, fromPosition, handler, Duration.ofMillis(500));
+    }
+
+    /**
+     * Subscribes to one stream from {@code fromVersion} (inclusive; 0 is its first event): its events
+     * already stored, then new ones, in version order, each exactly once. A stream without events is
+     * waited for. When the stream is deleted the subscription ends and {@link #done()} fails with
+     * {@link dev.facta.store.StreamDeletedException}. Events hidden by the stream's metadata
+     * (truncation, maximum count or age) are not delivered.
+     *
+     * @throws InvalidInputException {@code fromVersion} is negative
+     */
+    public static EventSubscription toStream(EventStore store, StreamId stream, long fromVersion,
+                                             Consumer<RecordedEvent> handler, Duration pollInterval) {
+        Objects.requireNonNull(stream, "stream");
+        if (fromVersion < 0) {
+            throw new InvalidInputException("fromVersion", "a stream version is >= 0: " + fromVersion);
+        }
+        EventSubscription s = new EventSubscription(store, stream, fromVersion, EventFilter.all(), handler,
+                pollInterval, 500, "stream-" + stream);
+        s.thread.start();
+        return s;
+    }
+
+    public static EventSubscription toStream(EventStore store, StreamId stream, long fromVersion,
+                                             Consumer<RecordedEvent> handler) {
+        return toStream(store, stream, fromVersion, handler, Duration.ofMillis(500));
+    }
+
+    /**
+     * Where the subscription reads from next: every event below it was handled (or filtered out). A
+     * global-log or category subscription counts in positions, a stream subscription in versions of
+     * its stream.
+     */
     public long position() {
         return next;
     }
@@ -99,14 +168,8 @@ public final class EventSubscription implements AutoCloseable {
     private void run() {
         try {
             while (!closed) {
-                AllSlice slice = store.readAll(next, batchSize, filter);
-                for (RecordedEvent e : slice.events()) {
-                    if (closed) break;
-                    handler.accept(e);
-                    next = e.position() + 1;
-                }
-                if (!closed) next = Math.max(next, slice.next());
-                if (slice.endOfLog()) {
+                boolean caughtUp = stream == null ? readLog() : readStream();
+                if (caughtUp) {
                     live = true;
                     awaitNews();
                 }
@@ -117,6 +180,34 @@ public final class EventSubscription implements AutoCloseable {
         } finally {
             closeListener();
         }
+    }
+
+    /** Delivers the next page of the global log; true when it reached the head. */
+    private boolean readLog() {
+        AllSlice slice = store.readAll(next, batchSize, filter);
+        for (RecordedEvent e : slice.events()) {
+            if (closed) break;
+            handler.accept(e);
+            next = e.position() + 1;
+        }
+        if (!closed) next = Math.max(next, slice.next());
+        return slice.endOfLog();
+    }
+
+    /** Delivers the next page of the stream; true when it reached its end (or it has no events yet). */
+    private boolean readStream() {
+        List<RecordedEvent> page;
+        try {
+            page = store.readStream(stream, next, batchSize, ReadDirection.FORWARD);
+        } catch (StreamNotFoundException notYet) {
+            return true;
+        }
+        for (RecordedEvent e : page) {
+            if (closed) break;
+            handler.accept(e);
+            next = e.version() + 1;
+        }
+        return page.size() < batchSize;
     }
 
     private void awaitNews() throws InterruptedException {

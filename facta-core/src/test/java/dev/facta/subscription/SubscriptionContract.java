@@ -5,6 +5,7 @@ import dev.facta.store.EventFilter;
 import dev.facta.store.EventStore;
 import dev.facta.store.ExpectedVersion;
 import dev.facta.store.RecordedEvent;
+import dev.facta.store.StreamDeletedException;
 import dev.facta.store.StreamId;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -115,5 +117,129 @@ public abstract class SubscriptionContract {
                     .hasMessageContaining("cannot handle 2");
             assertThat(sub.position()).isEqualTo(2);
         }
+    }
+
+    // ------------------------------------------------------------------ one stream
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void a_stream_subscriber_catches_up_then_follows_its_stream_exactly_once_in_version_order() throws Exception {
+        StreamId order = StreamId.of("order-1");
+        for (int i = 0; i < 3; i++) {
+            List<EventData> batch = new ArrayList<>();
+            for (int k = 0; k < 200; k++) batch.add(EventData.of("Old", "{}"));
+            store.append(order, ExpectedVersion.any(), batch); // more than one page
+            store.append(StreamId.of("order-2"), ExpectedVersion.any(), EventData.of("Noise", "{}"));
+        }
+        List<RecordedEvent> seen = Collections.synchronizedList(new ArrayList<>());
+        try (EventSubscription sub = EventSubscription.toStream(store, order, 0, seen::add, pollInterval())) {
+            try (ExecutorService writers = Executors.newFixedThreadPool(3)) {
+                List<Future<?>> fs = new ArrayList<>();
+                for (int w = 0; w < 3; w++) {
+                    int writer = w;
+                    fs.add(writers.submit(() -> {
+                        for (int i = 0; i < 40; i++) {
+                            store.append(order, ExpectedVersion.any(), EventData.of("New", "{}"));
+                            store.append(StreamId.of("order-" + (3 + writer)), ExpectedVersion.any(), EventData.of("Noise", "{}"));
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : fs) f.get();
+            }
+            awaitCount(seen, 720);
+            assertThat(sub.isLive()).isTrue();
+            assertThat(sub.position()).as("the next version").isEqualTo(720);
+        }
+        List<Long> versions;
+        synchronized (seen) {
+            versions = seen.stream().map(RecordedEvent::version).toList();
+        }
+        assertThat(versions).containsExactlyElementsOf(LongStream.range(0, 720).boxed().toList());
+        assertThat(seen).allSatisfy(e -> assertThat(e.stream()).isEqualTo(order));
+    }
+
+    @Test
+    void a_stream_subscription_starts_at_the_given_version_and_waits_for_a_stream_that_does_not_exist_yet() throws Exception {
+        StreamId later = StreamId.of("later-1");
+        List<RecordedEvent> seen = Collections.synchronizedList(new ArrayList<>());
+        try (EventSubscription sub = EventSubscription.toStream(store, later, 2, seen::add, pollInterval())) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!sub.isLive() && System.nanoTime() < deadline) Thread.sleep(5);
+            assertThat(sub.isLive()).isTrue();
+            assertThat(sub.done()).isNotDone();
+            store.append(StreamId.of("later-2"), ExpectedVersion.any(), EventData.of("Other", "{}"));
+            store.append(later, ExpectedVersion.noStream(), EventData.of("A", "{}"), EventData.of("B", "{}"), EventData.of("C", "{}"));
+            store.append(later, ExpectedVersion.any(), EventData.of("D", "{}"));
+            awaitCount(seen, 2);
+            Thread.sleep(150); // a moment for a wrongly delivered event to show up
+            assertThat(sub.position()).isEqualTo(4);
+        }
+        assertThat(seen).extracting(RecordedEvent::type).containsExactly("C", "D");
+    }
+
+    @Test
+    void a_stream_subscription_ends_with_StreamDeletedException_when_its_stream_is_deleted() throws Exception {
+        StreamId doomed = StreamId.of("doomed-1");
+        store.append(doomed, ExpectedVersion.any(), EventData.of("A", "{}"));
+        List<RecordedEvent> seen = Collections.synchronizedList(new ArrayList<>());
+        // a short poll: a deletion is not an append, so nothing else needs to wake the subscriber
+        try (EventSubscription sub = EventSubscription.toStream(store, doomed, 0, seen::add, Duration.ofMillis(50))) {
+            awaitCount(seen, 1);
+            store.deleteStream(doomed, ExpectedVersion.any());
+            assertThatThrownBy(() -> sub.done().get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(StreamDeletedException.class);
+            assertThat(sub.position()).isEqualTo(1);
+        }
+        try (EventSubscription again = EventSubscription.toStream(store, doomed, 0, seen::add, Duration.ofMillis(50))) {
+            assertThatThrownBy(() -> again.done().get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(StreamDeletedException.class);
+        }
+        assertThat(seen).hasSize(1);
+    }
+
+    // ------------------------------------------------------------------ one category
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void a_category_subscriber_sees_every_event_of_the_category_once_in_position_order() throws Exception {
+        for (int i = 0; i < 30; i++) {
+            store.append(StreamId.of("order-" + i % 4), ExpectedVersion.any(), EventData.of("Placed", "{}"));
+            store.append(StreamId.of("invoice-" + i % 4), ExpectedVersion.any(), EventData.of("Billed", "{}"));
+            store.append(StreamId.of("orders"), ExpectedVersion.any(), EventData.of("NotTheCategory", "{}"));
+        }
+        List<RecordedEvent> seen = Collections.synchronizedList(new ArrayList<>());
+        try (EventSubscription sub = EventSubscription.toCategory(store, "order", 1, seen::add, pollInterval())) {
+            try (ExecutorService writers = Executors.newFixedThreadPool(3)) {
+                List<Future<?>> fs = new ArrayList<>();
+                for (int w = 0; w < 3; w++) {
+                    int writer = w;
+                    fs.add(writers.submit(() -> {
+                        for (int i = 0; i < 30; i++) {
+                            store.append(StreamId.of("order-" + (10 + writer)), ExpectedVersion.any(), EventData.of("Placed", "{}"));
+                            store.append(StreamId.of("invoice-" + writer), ExpectedVersion.any(), EventData.of("Billed", "{}"));
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : fs) f.get();
+            }
+            awaitCount(seen, 120);
+            Thread.sleep(150); // a moment for a wrongly delivered event to show up
+            assertThat(sub.position()).isEqualTo(store.headPosition() + 1);
+        }
+        List<Long> expected = new ArrayList<>();
+        for (var slice = store.readAll(1, EventStoreMax.PAGE); ; slice = store.readAll(slice.next(), EventStoreMax.PAGE)) {
+            for (RecordedEvent e : slice.events()) if (e.stream().category().equals("order")) expected.add(e.position());
+            if (slice.endOfLog()) break;
+        }
+        List<Long> positions;
+        synchronized (seen) {
+            positions = seen.stream().map(RecordedEvent::position).toList();
+        }
+        assertThat(positions).hasSize(120).containsExactlyElementsOf(expected);
+    }
+
+    private static final class EventStoreMax {
+        static final int PAGE = 1000;
     }
 }
