@@ -36,7 +36,8 @@ public final class PostgresMigrations {
     private static final List<Source> ALL = List.of(
             new Source(1, "event store: events, streams, log head", "migrations/V1__event_store.sql"),
             new Source(2, "aggregate snapshots", "migrations/V2__snapshots.sql"),
-            new Source(3, "command idempotency keys", "migrations/V3__idempotency.sql"));
+            new Source(3, "command idempotency keys", "migrations/V3__idempotency.sql"),
+            new Source(4, "projections: registry, checkpoints, leases, members, dead letters", "migrations/V4__projections.sql"));
 
     /** Advisory lock key shared by every Facta migrator: "facta-mi" as ASCII. */
     private static final long LOCK_KEY = 0x66616374612d6d69L;

@@ -268,10 +268,13 @@ public final class PostgresReadModelStore implements ReadModelStore {
         }
     }
 
-    /** A bound store's buffered writes plus a caller's statement, in one round trip. */
-    void flushWith(String extraSql, StatementBinder extra) throws SQLException {
+    /**
+     * A bound store's buffered writes plus a caller's statement, in one round trip; returns the
+     * update count of the caller's statement (the last one sent).
+     */
+    int flushWith(String extraSql, StatementBinder extra) throws SQLException {
         checkOpen();
-        flushTables(new ArrayList<>(buffers.keySet()), extraSql, extra);
+        return flushTables(new ArrayList<>(buffers.keySet()), extraSql, extra);
     }
 
     /** Binds parameters of a statement sent along with a flush, from {@code first}; returns the next index. */
@@ -304,8 +307,11 @@ public final class PostgresReadModelStore implements ReadModelStore {
         if (buffers.containsKey(table)) flushTables(List.of(table), null, null);
     }
 
-    /** Sends the buffered writes of the tables (creating those that do not exist yet) and the extra statement. */
-    private void flushTables(List<String> tables, String extraSql, StatementBinder extra) throws SQLException {
+    /**
+     * Sends the buffered writes of the tables (creating those that do not exist yet) and the extra
+     * statement; returns the update count of the last statement (-1 when nothing was sent).
+     */
+    private int flushTables(List<String> tables, String extraSql, StatementBinder extra) throws SQLException {
         StringBuilder sql = new StringBuilder();
         List<Object[]> params = new ArrayList<>();
         List<String> flushed = new ArrayList<>();
@@ -344,14 +350,25 @@ public final class PostgresReadModelStore implements ReadModelStore {
             }
         }
         if (extraSql != null) sql.append(extraSql);
-        if (sql.isEmpty()) return;
+        if (sql.isEmpty()) return -1;
+        int last = -1;
         try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
             int i = 1;
             for (Object[] p : params) {
                 for (Object v : p) bind(connection, ps, i++, v);
             }
             if (extra != null) extra.bind(ps, i);
-            ps.execute();
+            boolean resultSet = ps.execute();
+            while (true) {
+                if (resultSet) {
+                    ps.getResultSet().close();
+                } else {
+                    int n = ps.getUpdateCount();
+                    if (n == -1) break;
+                    last = n;
+                }
+                resultSet = ps.getMoreResults();
+            }
         } catch (SQLException e) {
             if ("42P01".equals(e.getSQLState())) {
                 for (String t : flushed) {
@@ -363,6 +380,7 @@ public final class PostgresReadModelStore implements ReadModelStore {
         }
         for (String t : flushed) buffers.remove(t);
         for (String t : created) local.put(t, TableInfo.CREATED);
+        return last;
     }
 
     /** The statement {@code find} runs; its parameters are the conditions', then limit + 1 and the offset. */
