@@ -49,28 +49,17 @@ final class DocumentTables {
         return "\"" + table(collection) + "#" + field + "\"";
     }
 
-    /** Whether the error is SQLite's "no such table" for this collection's table. */
-    static boolean missingTable(SQLException e, String table) {
-        String m = e.getMessage();
-        return m != null && m.contains("no such table: " + table);
-    }
-
-    private static PreparedStatement prepareRead(Db db, String table, String sql) throws SQLException {
-        try {
-            return db.prepare(sql);
-        } catch (SQLException e) {
-            if (missingTable(e, table)) return null;
-            throw e;
-        }
-    }
-
-    private static PreparedStatement prepareWrite(Db db, String table, String sql) throws SQLException {
-        try {
-            return db.prepare(sql);
-        } catch (SQLException e) {
-            if (!missingTable(e, table)) throw e;
-            createTable(db, table);
-            return db.prepare(sql);
+    /**
+     * Whether the collection's table exists, asked inside the caller's transaction so the answer holds
+     * until it ends. Statements on a table are only run after this said yes: SQLite re-prepares a
+     * cached statement when the schema changed, and one whose table is gone would fail and could not
+     * be used again.
+     */
+    static boolean exists(Db db, String table) throws SQLException {
+        PreparedStatement ps = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
+        ps.setString(1, table);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next();
         }
     }
 
@@ -84,14 +73,11 @@ final class DocumentTables {
 
     static String get(Db db, String collection, String id) throws SQLException {
         String table = table(collection);
-        PreparedStatement ps = prepareRead(db, table, "SELECT doc FROM " + table + " WHERE id = ?");
-        if (ps == null) return null;
+        if (!exists(db, table)) return null;
+        PreparedStatement ps = db.prepare("SELECT doc FROM " + table + " WHERE id = ?");
         ps.setString(1, id);
         try (ResultSet rs = ps.executeQuery()) {
             return rs.next() ? rs.getString(1) : null;
-        } catch (SQLException e) {
-            if (missingTable(e, table)) return null;
-            throw e;
         }
     }
 
@@ -100,9 +86,8 @@ final class DocumentTables {
         Map<String, String> out = new LinkedHashMap<>();
         if (ids.isEmpty()) return out;
         String table = table(collection);
-        PreparedStatement ps = prepareRead(db, table,
-                "SELECT id, doc FROM " + table + " WHERE id IN (SELECT value FROM json_each(?))");
-        if (ps == null) return out;
+        if (!exists(db, table)) return out;
+        PreparedStatement ps = db.prepare("SELECT id, doc FROM " + table + " WHERE id IN (SELECT value FROM json_each(?))");
         StringBuilder array = new StringBuilder("[");
         for (String id : ids) {
             if (array.length() > 1) array.append(',');
@@ -112,9 +97,6 @@ final class DocumentTables {
         Map<String, String> found = new HashMap<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) found.put(rs.getString(1), rs.getString(2));
-        } catch (SQLException e) {
-            if (missingTable(e, table)) return out;
-            throw e;
         }
         for (String id : ids) {
             String doc = found.get(id);
@@ -129,8 +111,8 @@ final class DocumentTables {
         DocumentSql.Fragment where = DocumentSql.where(query.conditions());
         String sql = "SELECT doc FROM " + table + " WHERE " + where.sql() + " ORDER BY " + DocumentSql.orderBy(query.sort())
                 + " LIMIT ? OFFSET ?";
-        PreparedStatement ps = prepareRead(db, table, sql);
-        if (ps == null) return new Rows(List.of(), false);
+        if (!exists(db, table)) return new Rows(List.of(), false);
+        PreparedStatement ps = db.prepare(sql);
         int i = bind(ps, 1, where.args());
         ps.setInt(i++, query.limit() + 1);
         ps.setLong(i, query.offset());
@@ -144,9 +126,6 @@ final class DocumentTables {
                 }
                 docs.add(rs.getString(1));
             }
-        } catch (SQLException e) {
-            if (missingTable(e, table)) return new Rows(List.of(), false);
-            throw e;
         }
         return new Rows(docs, more);
     }
@@ -155,15 +134,12 @@ final class DocumentTables {
         SqliteDocumentFunctions.ensure(db.connection());
         String table = table(collection);
         DocumentSql.Fragment where = DocumentSql.where(query.conditions());
-        PreparedStatement ps = prepareRead(db, table, "SELECT count(*) FROM " + table + " WHERE " + where.sql());
-        if (ps == null) return 0;
+        if (!exists(db, table)) return 0;
+        PreparedStatement ps = db.prepare("SELECT count(*) FROM " + table + " WHERE " + where.sql());
         bind(ps, 1, where.args());
         try (ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getLong(1);
-        } catch (SQLException e) {
-            if (missingTable(e, table)) return 0;
-            throw e;
         }
     }
 
@@ -215,7 +191,8 @@ final class DocumentTables {
     static void putMany(Db db, String collection, Map<String, Prepared> docs, long nowMicros) throws SQLException {
         if (docs.isEmpty()) return;
         String table = table(collection);
-        PreparedStatement ps = prepareWrite(db, table, "INSERT INTO " + table + " (id, doc, revision, updated_at)"
+        if (!exists(db, table)) createTable(db, table);
+        PreparedStatement ps = db.prepare("INSERT INTO " + table + " (id, doc, revision, updated_at)"
                 + " VALUES (?, ?, 1, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, revision = revision + 1,"
                 + " updated_at = excluded.updated_at");
         List<UniqueIndex> uniques = uniqueIndexes(db, collection);
@@ -223,14 +200,7 @@ final class DocumentTables {
         if (savepoint) db.exec("SAVEPOINT rm_write");
         boolean done = false;
         try {
-            try {
-                insert(ps, docs, nowMicros);
-            } catch (SQLException e) {
-                // a statement prepared before the table was dropped (here or by another process)
-                if (!missingTable(e, table)) throw e;
-                createTable(db, table);
-                insert(ps, docs, nowMicros);
-            }
+            insert(ps, docs, nowMicros);
             for (UniqueIndex u : uniques) checkUnique(db, collection, u, docs);
             done = true;
         } finally {
@@ -302,26 +272,16 @@ final class DocumentTables {
 
     static boolean delete(Db db, String collection, String id) throws SQLException {
         String table = table(collection);
-        PreparedStatement ps = prepareRead(db, table, "DELETE FROM " + table + " WHERE id = ?");
-        if (ps == null) return false;
+        if (!exists(db, table)) return false;
+        PreparedStatement ps = db.prepare("DELETE FROM " + table + " WHERE id = ?");
         ps.setString(1, id);
-        try {
-            return ps.executeUpdate() > 0;
-        } catch (SQLException e) {
-            if (missingTable(e, table)) return false;
-            throw e;
-        }
+        return ps.executeUpdate() > 0;
     }
 
     static void clear(Db db, String collection) throws SQLException {
         String table = table(collection);
-        PreparedStatement ps = prepareRead(db, table, "DELETE FROM " + table);
-        if (ps == null) return;
-        try {
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            if (!missingTable(e, table)) throw e;
-        }
+        if (!exists(db, table)) return;
+        db.prepare("DELETE FROM " + table).executeUpdate();
     }
 
     /**
@@ -340,7 +300,7 @@ final class DocumentTables {
         try (ResultSet rs = known.executeQuery()) {
             if (rs.next()) return;
         }
-        createTable(db, table);
+        if (!exists(db, table)) createTable(db, table);
         if (index.unique()) checkNoDuplicates(db, collection, index);
         db.exec("CREATE INDEX IF NOT EXISTS " + indexName(collection, index.field()) + " ON " + table + " ("
                 + DocumentSql.value(index.field()) + ")");
