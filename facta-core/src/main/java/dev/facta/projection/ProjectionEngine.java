@@ -101,6 +101,7 @@ public final class ProjectionEngine implements AutoCloseable {
     private final ConcurrentHashMap<SegmentRef, SegmentWorker> workers = new ConcurrentHashMap<>();
     private final Set<ProjectionKey> joined = ConcurrentHashMap.newKeySet();
     private final Set<ProjectionKey> rebuilding = ConcurrentHashMap.newKeySet();
+    private final Set<Thread> rebuilds = ConcurrentHashMap.newKeySet();
     private final Wakeup wakeup = new Wakeup();
     private final Wakeup coordinatorWakeup = new Wakeup();
     private final AtomicLong activations = new AtomicLong();
@@ -157,11 +158,12 @@ public final class ProjectionEngine implements AutoCloseable {
         lifecycle = Lifecycle.CLOSED;
         if (!wasRunning) return;
         closing = true;
-        for (SegmentWorker w : workers.values()) w.stop(true);
         coordinatorWakeup.signal();
         try {
+            coordinator.join(Duration.ofSeconds(30)); // no worker starts after this
+            for (SegmentWorker w : workers.values()) w.stop(true);
             for (SegmentWorker w : List.copyOf(workers.values())) w.join(Duration.ofSeconds(30));
-            coordinator.join(Duration.ofSeconds(30));
+            for (Thread t : List.copyOf(rebuilds)) t.join(Duration.ofSeconds(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -192,8 +194,9 @@ public final class ProjectionEngine implements AutoCloseable {
         wakeup.signal();
         coordinatorWakeup.signal();
         try {
-            for (SegmentWorker w : List.copyOf(workers.values())) w.join(Duration.ofSeconds(30));
             coordinator.join(Duration.ofSeconds(30));
+            for (SegmentWorker w : List.copyOf(workers.values())) w.join(Duration.ofSeconds(30));
+            for (Thread t : List.copyOf(rebuilds)) t.join(Duration.ofSeconds(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -490,14 +493,21 @@ public final class ProjectionEngine implements AutoCloseable {
             if (closing) return;
             Cached c = records.get(reg.key());
             if (c == null || !eligible(c.record())) continue;
+            List<String> owners = null;
             try {
-                List<String> owners = store.heartbeat(memberGroup(reg.key()), instanceId, leaseTtl);
+                owners = store.heartbeat(memberGroup(reg.key()), instanceId, leaseTtl);
                 joined.add(reg.key());
-                renew(reg.key());
+            } catch (RuntimeException e) {
+                if (closing) return;
+                LOG.log(System.Logger.Level.WARNING, "projection " + reg.key() + ": heartbeat failed: " + e, e);
+            }
+            renew(reg.key());
+            if (owners == null || closing) continue;
+            try {
                 balance(reg, c.record(), owners);
             } catch (RuntimeException e) {
                 if (closing) return;
-                LOG.log(System.Logger.Level.WARNING, "projection " + reg.key() + ": lease round failed: " + e, e);
+                LOG.log(System.Logger.Level.WARNING, "projection " + reg.key() + ": taking segments failed: " + e, e);
             }
         }
     }
@@ -505,12 +515,17 @@ public final class ProjectionEngine implements AutoCloseable {
     private void renew(ProjectionKey key) {
         for (SegmentWorker w : workers.values()) {
             if (!w.key().equals(key) || halted) continue;
-            Optional<Lease> renewed = store.renew(w.lease(), leaseTtl);
-            if (renewed.isPresent()) {
-                w.renewed(renewed.get());
-            } else {
-                LOG.log(System.Logger.Level.INFO, "projection {0} segment {1}: lease lost", key, w.segment());
-                w.drop();
+            try {
+                Optional<Lease> renewed = store.renew(w.lease(), leaseTtl);
+                if (renewed.isPresent()) {
+                    w.renewed(renewed.get());
+                } else {
+                    LOG.log(System.Logger.Level.INFO, "projection {0} segment {1}: lease lost", key, w.segment());
+                    w.drop();
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "projection " + key + " segment " + w.segment()
+                        + ": renewing the lease failed: " + e, e);
             }
         }
     }
@@ -581,17 +596,21 @@ public final class ProjectionEngine implements AutoCloseable {
             ProjectionRecord r = c.record();
             if (r.rebuildRequested() && rebuilding.add(reg.key())) {
                 Lease lease = first.lease();
-                Thread.ofVirtual().name("facta-rebuild-" + reg.key().name()).start(() -> {
+                Thread t = Thread.ofVirtual().name("facta-rebuild-" + reg.key().name()).unstarted(() -> {
                     try {
-                        rebuild(reg, lease);
+                        // the request may have been carried out since the record was read
+                        if (store.find(reg.key()).map(ProjectionRecord::rebuildRequested).orElse(false)) rebuild(reg, lease);
                     } catch (Halted h) {
                         // the process "died" during the rebuild: nothing was committed
                     } catch (RuntimeException e) {
                         LOG.log(System.Logger.Level.WARNING, "rebuild of " + reg.key() + " failed: " + e, e);
                     } finally {
                         rebuilding.remove(reg.key());
+                        rebuilds.remove(Thread.currentThread());
                     }
                 });
+                rebuilds.add(t);
+                t.start();
             } else if (r.state() == ProjectionState.BUILDING && !r.rebuildRequested()) {
                 maybeActivate(reg.key());
             }

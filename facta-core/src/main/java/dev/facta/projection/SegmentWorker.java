@@ -322,7 +322,7 @@ final class SegmentWorker {
 
     private void recordError(RecordedEvent event, Throwable error) {
         String text = ProjectionEngine.describe(event, error);
-        LOG.log(System.Logger.Level.WARNING, "projection " + key + " segment " + segment + " failed on " + text);
+        LOG.log(System.Logger.Level.INFO, "projection " + key + " segment " + segment + " failed on " + text);
         try {
             engine.store().inTransaction(tx -> {
                 tx.recordError(key, text);
