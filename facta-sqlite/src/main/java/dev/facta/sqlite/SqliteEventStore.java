@@ -124,6 +124,7 @@ public final class SqliteEventStore implements EventStore, dev.facta.store.Appen
     private final StoreLimits limits;
     private final Clock clock;
     private final Consumer<List<AppendResult>> beforeCommit;
+    private final List<AppendHook> appendHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Duration busyTimeout;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Db writer;
@@ -319,6 +320,19 @@ public final class SqliteEventStore implements EventStore, dev.facta.store.Appen
             ensureWriterOpen();
             try {
                 outcomes = inWriteTransaction(() -> writeTogether(appends));
+            } catch (HookFailed e) {
+                // A hook (an inline projection) refused the batch, which is rolled back: alone, the
+                // append fails with the hook's error; in a group, each append is written again in
+                // its own savepoint so only the one the hook refuses fails.
+                if (appends.size() == 1) {
+                    outcomes = List.of(new AppendPlanner.Failed(e.error()));
+                } else {
+                    try {
+                        outcomes = inWriteTransaction(() -> writeOneByOne(appends));
+                    } catch (SQLException again) {
+                        throw storeError("append", again);
+                    }
+                }
             } catch (SQLException e) {
                 if (!isConstraintViolation(e)) throw storeError("append", e);
                 LOG.log(System.Logger.Level.DEBUG, "batch of {0} appends hit a unique key; replanning one by one",
@@ -353,6 +367,7 @@ public final class SqliteEventStore implements EventStore, dev.facta.store.Appen
         AppendPlanner.Plan plan = AppendPlanner.plan(appends, head(writer), lookup, false);
         long now = nowMicros();
         insert(plan, now);
+        runAppendHooks(plan.writes(), now);
         runBeforeCommit(plan.writes());
         return plan.outcomes();
     }
@@ -366,9 +381,14 @@ public final class SqliteEventStore implements EventStore, dev.facta.store.Appen
             try {
                 AppendPlanner.Plan plan = AppendPlanner.plan(List.of(a), head(writer), lookup, true);
                 insert(plan, now);
+                runAppendHooks(plan.writes(), now);
                 writer.exec("RELEASE one_append");
                 outcomes.add(plan.outcomes().getFirst());
                 writes.addAll(plan.writes());
+            } catch (HookFailed e) {
+                writer.exec("ROLLBACK TO one_append");
+                writer.exec("RELEASE one_append");
+                outcomes.add(new AppendPlanner.Failed(e.error()));
             } catch (SQLException | LookupFailed e) {
                 writer.exec("ROLLBACK TO one_append");
                 writer.exec("RELEASE one_append");
@@ -378,6 +398,63 @@ public final class SqliteEventStore implements EventStore, dev.facta.store.Appen
         }
         runBeforeCommit(writes);
         return outcomes;
+    }
+
+    /**
+     * Work run inside an append transaction after its events were inserted and before it commits,
+     * on the writer connection, with the events as readers will see them (ascending positions).
+     * Throwing fails the appends it was given and rolls their events back; the other appends of a
+     * group commit are written without them. Inline projections use it.
+     */
+    @FunctionalInterface
+    interface AppendHook {
+        void run(Db writer, List<RecordedEvent> recorded) throws SQLException;
+    }
+
+    /** Runs {@code hook} in every later append transaction, until the returned handle is closed. */
+    AutoCloseable addAppendHook(AppendHook hook) {
+        Objects.requireNonNull(hook, "hook");
+        appendHooks.add(hook);
+        return () -> appendHooks.remove(hook);
+    }
+
+    /** A hook's error, carried out of the transaction so it is rolled back. */
+    private static final class HookFailed extends RuntimeException {
+        private final RuntimeException error;
+
+        HookFailed(RuntimeException error) {
+            super(error.toString(), error, false, false);
+            this.error = error;
+        }
+
+        RuntimeException error() {
+            return error;
+        }
+    }
+
+    private void runAppendHooks(List<AppendPlanner.Write> writes, long recordedAtMicros) {
+        if (appendHooks.isEmpty() || writes.isEmpty()) return;
+        Instant recordedAt = instantOfMicros(recordedAtMicros);
+        List<RecordedEvent> recorded = new ArrayList<>();
+        for (AppendPlanner.Write w : writes) {
+            long version = w.firstVersion();
+            long position = w.firstPosition();
+            for (PreparedEvent e : w.append().events()) {
+                recorded.add(new RecordedEvent(e.id(), w.append().stream(), version++, position++, e.type(),
+                        e.data().getBytes(java.nio.charset.StandardCharsets.UTF_8), MetadataCodec.fromJson(e.metadataJson()),
+                        recordedAt));
+            }
+        }
+        List<RecordedEvent> view = java.util.Collections.unmodifiableList(recorded);
+        for (AppendHook hook : appendHooks) {
+            try {
+                hook.run(writer, view);
+            } catch (SQLException e) {
+                throw new HookFailed(storeError("append (in a hook)", e));
+            } catch (RuntimeException e) {
+                throw new HookFailed(e);
+            }
+        }
     }
 
     private void runBeforeCommit(List<AppendPlanner.Write> writes) {
