@@ -9,6 +9,11 @@ final class TestPools {
     }
 
     static HikariDataSource pool(String name, int size) {
+        return pool(name, size, null);
+    }
+
+    /** A pool whose connections find tables in {@code schema} (their search_path), as an event store on it needs. */
+    static HikariDataSource pool(String name, int size, String schema) {
         PostgresTestDatabase.Server s = PostgresTestDatabase.server();
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(s.jdbcUrl());
@@ -17,6 +22,7 @@ final class TestPools {
         config.setMaximumPoolSize(size);
         config.setPoolName("test-" + name);
         config.setConnectionTimeout(10_000);
+        if (schema != null) config.setSchema(schema);
         return new HikariDataSource(config);
     }
 }
