@@ -68,6 +68,9 @@ public final class BenchmarkRunner {
         if (scenario == Scenario.SUBSCRIPTION_LATENCY && impl == Impl.RAWJDBC) {
             return "subscriptions are a Facta notion";
         }
+        if (scenario == Scenario.PROJECTION_CATCHUP && impl == Impl.RAWJDBC) {
+            return "projections are a Facta notion";
+        }
         if (scenario == Scenario.READ_ALL_AFTER_ROLLBACKS && impl == Impl.FACTA && !FactaSubject.canRollBack(target.kind())) {
             return "the " + target.kind().id() + " store has no hook to roll back an append transaction";
         }
@@ -85,6 +88,16 @@ public final class BenchmarkRunner {
             try (FreshStore fresh = FreshStore.create(target).settled()) {
                 AggregateLoad.Timing t = AggregateLoad.run(fresh.factaUrl(), (int) (batched.events() / 20),
                         scenario == Scenario.LOAD_AGGREGATE_SNAPSHOTS);
+                return new BenchResult(scenario, impl, target.kind(), t.events(), t.nanos() / 1e9, null, null);
+            } catch (FactaException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new FactaException(scenario.id() + " store=" + target.kind().id() + " failed: " + e, e);
+            }
+        }
+        if (scenario == Scenario.PROJECTION_CATCHUP) {
+            try (FreshStore fresh = FreshStore.create(target).settled()) {
+                ProjectionCatchup.Timing t = ProjectionCatchup.run(fresh.factaUrl(), batched);
                 return new BenchResult(scenario, impl, target.kind(), t.events(), t.nanos() / 1e9, null, null);
             } catch (FactaException e) {
                 throw e;
@@ -110,7 +123,7 @@ public final class BenchmarkRunner {
                 case APPEND_SINGLE -> appendResult(scenario, impl, target, AppendLoad.run(single, subject, false));
                 case READ_ALL -> readResult(scenario, impl, target, subject, batched, false);
                 case READ_ALL_AFTER_ROLLBACKS -> readResult(scenario, impl, target, subject, batched, true);
-                case LOAD_AGGREGATE, LOAD_AGGREGATE_SNAPSHOTS, SUBSCRIPTION_LATENCY ->
+                case LOAD_AGGREGATE, LOAD_AGGREGATE_SNAPSHOTS, SUBSCRIPTION_LATENCY, PROJECTION_CATCHUP ->
                         throw new IllegalStateException("handled above");
             };
         } catch (FactaException e) {

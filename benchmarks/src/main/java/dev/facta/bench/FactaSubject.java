@@ -42,6 +42,12 @@ final class FactaSubject implements Subject {
         }
     }
 
+    /** Writes through a store the caller opened (and closes: closing this subject closes it). */
+    FactaSubject(EventStore store) {
+        this.store = store;
+        this.rollbackHook = false;
+    }
+
     /** Whether Facta's store of this kind lets the benchmark roll back an append transaction. */
     static boolean canRollBack(StoreKind kind) {
         return kind == StoreKind.POSTGRES;

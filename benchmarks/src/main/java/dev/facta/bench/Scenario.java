@@ -21,6 +21,8 @@ public enum Scenario {
     LOAD_AGGREGATE("load-aggregate", false),
     /** The same aggregate rebuilt 20 times from its latest snapshot plus the events after it. */
     LOAD_AGGREGATE_SNAPSHOTS("load-aggregate-snapshots", false),
+    /** An async projection catches up on the append-batched load, checkpointing with its read model. */
+    PROJECTION_CATCHUP("projection-catchup", false),
     /** Append-to-handler latency of a live subscription to the global log under the append-single load. */
     SUBSCRIPTION_LATENCY("subscription-latency", false);
 

@@ -28,8 +28,8 @@ import java.util.logging.Logger;
         // every subcommand gets --help and --version too
         scope = ScopeType.INHERIT,
         versionProvider = Main.Version.class,
-        description = "Event sourcing for Java 21+: inspect and write event streams, migrate stores, run benchmarks.",
-        subcommands = {StreamCommand.class, MigrateCommand.class, BenchCommand.class, DemoCommand.class,
+        description = "Event sourcing for Java 21+: inspect and write event streams, operate projections, migrate stores, run benchmarks.",
+        subcommands = {StreamCommand.class, ProjectionCommand.class, MigrateCommand.class, BenchCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     public static final int OK = 0;
