@@ -27,8 +27,8 @@ import java.util.List;
  * value as a double, widened by far more than any conversion error; it is what an index serves) and
  * an exact test: integers that SQLite holds exactly are compared with integer bounds in SQL, and the
  * rest, only inside that narrow band, by their JSON text with the {@code facta_decimal} collation
- * ({@link SqliteDocumentFunctions}), which compares decimals exactly. Sorting uses a correctly
- * rounded double ({@code facta_num}) as the key and the same collation to break its ties.
+ * ({@link SqliteDocumentFunctions}), which compares decimals exactly. Sorting is exact too (see
+ * {@link #orderBy}).
  */
 final class DocumentSql {
 
@@ -258,29 +258,35 @@ final class DocumentSql {
     }
 
     /**
-     * The ORDER BY clause (without the keywords) for a query's sort keys, then the id. Per key:
-     * documents lacking a sortable value (absent, null, array, object) last in either direction;
-     * then numbers, strings, booleans (reversed when descending); then the value, numbers by a
-     * correctly rounded double with the exact decimal order breaking its ties.
+     * The ORDER BY clause (without the keywords) for a query's sort keys, then the id. Each sort key
+     * is one SQL value that SQLite's own order of types already puts right: numbers (INTEGER or REAL)
+     * before strings (TEXT) before booleans (as the BLOBs x'00' and x'01'), reversed when descending,
+     * and documents lacking a sortable value (absent, null, array, object: NULL) last either way.
+     * Every JSON function runs once or twice per row and key, which is what sorting costs.
+     *
+     * <p>Numbers sort exactly, without comparing decimals on every comparison: by a double that is
+     * monotonic in the value (the integer itself when SQLite holds it exactly and a double can too,
+     * else the correctly rounded double from {@code facta_num}), then, among numbers sharing that
+     * double, by {@code facta_fine}, a text key that orders them exactly (such integers are exactly
+     * their double and get its key without calling Java).
      */
     static String orderBy(List<Query.Sort> sort) {
         StringBuilder sql = new StringBuilder();
         for (Query.Sort s : sort) {
             String t = type(s.field());
             String x = value(s.field());
-            String dir = s.direction() == Query.Direction.DESC ? " DESC" : "";
-            sql.append('(').append(t).append(" IS NULL OR ").append(t)
-                    .append(" NOT IN ('integer', 'real', 'text', 'true', 'false')), ");
-            sql.append("CASE ").append(t).append(" WHEN 'integer' THEN 0 WHEN 'real' THEN 0 WHEN 'text' THEN 1")
-                    .append(" WHEN 'true' THEN 2 WHEN 'false' THEN 2 END").append(dir).append(", ");
-            sql.append("CASE WHEN ").append(t).append(" = 'text' THEN ").append(x)
-                    .append(" WHEN ").append(t).append(" = 'true' THEN 1 WHEN ").append(t).append(" = 'false' THEN 0")
-                    .append(" WHEN typeof(").append(x).append(") = 'integer' AND ").append(x).append(' ')
-                    .append(EXACT_DOUBLE_INTEGERS).append(" THEN ").append(x)
-                    .append(" WHEN ").append(t).append(' ').append(NUMBER).append(" THEN ")
-                    .append(SqliteDocumentFunctions.NUM).append('(').append(raw(s.field())).append(") END").append(dir).append(", ");
-            sql.append("(CASE WHEN ").append(t).append(' ').append(NUMBER).append(" THEN ").append(raw(s.field()))
-                    .append(" END) COLLATE ").append(SqliteDocumentFunctions.DECIMAL).append(dir).append(", ");
+            String r = raw(s.field());
+            String dir = s.direction() == Query.Direction.DESC ? " DESC NULLS LAST" : " ASC NULLS LAST";
+            String exact = x + " " + EXACT_DOUBLE_INTEGERS;
+            sql.append("CASE ").append(t).append(" WHEN 'text' THEN ").append(x)
+                    .append(" WHEN 'integer' THEN CASE WHEN ").append(exact).append(" THEN ").append(x).append(" ELSE ")
+                    .append(SqliteDocumentFunctions.NUM).append('(').append(r).append(") END")
+                    .append(" WHEN 'real' THEN ").append(SqliteDocumentFunctions.NUM).append('(').append(r).append(')')
+                    .append(" WHEN 'true' THEN x'01' WHEN 'false' THEN x'00' END").append(dir).append(", ");
+            sql.append("CASE ").append(t).append(" WHEN 'integer' THEN CASE WHEN ").append(exact).append(" THEN '")
+                    .append(SqliteDocumentFunctions.ON_DOUBLE).append("' ELSE ").append(SqliteDocumentFunctions.FINE)
+                    .append('(').append(r).append(") END WHEN 'real' THEN ").append(SqliteDocumentFunctions.FINE)
+                    .append('(').append(r).append(") END").append(dir).append(", ");
         }
         return sql.append("id").toString();
     }

@@ -178,6 +178,39 @@ class SqliteReadModelStoreTest extends ReadModelStoreContract {
     }
 
     @Test
+    void the_sort_key_of_numbers_orders_them_exactly_even_where_their_doubles_are_equal() {
+        java.util.Random random = new java.util.Random(7);
+        List<java.math.BigDecimal> numbers = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            double d = switch (i % 4) {
+                case 0 -> random.nextDouble();
+                case 1 -> random.nextGaussian() * 1e20;
+                case 2 -> -random.nextDouble() * 1e-5;
+                default -> (double) random.nextInt(100);
+            };
+            java.math.BigDecimal base = new java.math.BigDecimal(d);
+            // numbers on, just below and just above the double, written in several ways
+            numbers.add(base);
+            numbers.add(new java.math.BigDecimal(Double.toString(d)));
+            java.math.BigDecimal tiny = base.abs().max(java.math.BigDecimal.ONE).movePointLeft(25 + random.nextInt(5));
+            numbers.add(base.add(tiny.multiply(java.math.BigDecimal.valueOf(random.nextInt(5) - 2))));
+            numbers.add(base.setScale(base.scale() + 3));
+        }
+        numbers.add(new java.math.BigDecimal("1e400"));
+        numbers.add(new java.math.BigDecimal("2e400"));
+        numbers.add(new java.math.BigDecimal("-1e400"));
+        numbers.add(java.math.BigDecimal.ZERO);
+        java.util.Comparator<java.math.BigDecimal> byKey = java.util.Comparator
+                .comparingDouble(java.math.BigDecimal::doubleValue)
+                .thenComparing(SqliteDocumentFunctions::fineKey);
+        for (int i = 0; i < 20000; i++) {
+            java.math.BigDecimal a = numbers.get(random.nextInt(numbers.size()));
+            java.math.BigDecimal b = numbers.get(random.nextInt(numbers.size()));
+            assertThat(Integer.signum(byKey.compare(a, b))).as("%s vs %s", a, b).isEqualTo(Integer.signum(a.compareTo(b)));
+        }
+    }
+
+    @Test
     void the_same_holds_with_an_index_on_the_field() {
         store.createIndex("big", Index.number("n"));
         numbers_beyond_double_precision_compare_and_sort_exactly();
