@@ -97,6 +97,50 @@ class SqliteProjectionStoreTest extends ProjectionStoreContract {
         assertThat(events.headPosition()).isZero();
     }
 
+    /** A clock tests move by hand. */
+    private static final class ManualClock extends java.time.Clock {
+        private volatile java.time.Instant now = java.time.Instant.parse("2026-01-01T00:00:00Z");
+
+        void advance(java.time.Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void leases_and_members_expire_by_the_event_store_clock() {
+        ManualClock clock = new ManualClock();
+        try (SqliteEventStore events = SqliteEventStore.builder(dir.resolve("clocked.db")).clock(clock).open()) {
+            SqliteProjectionStore s = SqliteProjectionStore.on(events);
+            s.register(KEY, 1);
+            dev.facta.projection.Lease a = s.acquire(KEY, 0, "a", java.time.Duration.ofMinutes(10)).orElseThrow();
+            assertThat(a.expiresAt()).isEqualTo(clock.instant().plus(java.time.Duration.ofMinutes(10)));
+            assertThat(s.heartbeat("g", "a", java.time.Duration.ofMinutes(10))).containsExactly("a");
+            clock.advance(java.time.Duration.ofMinutes(9));
+            assertThat(s.acquire(KEY, 0, "b", java.time.Duration.ofMinutes(10))).isEmpty();
+            assertThat(s.heartbeat("g", "b", java.time.Duration.ofMinutes(10))).containsExactly("a", "b");
+            clock.advance(java.time.Duration.ofMinutes(2));
+            assertThat(s.leases(KEY)).isEmpty();
+            assertThat(s.acquire(KEY, 0, "b", java.time.Duration.ofMinutes(10))).get()
+                    .extracting(dev.facta.projection.Lease::token).isEqualTo(a.token() + 1);
+            assertThat(s.heartbeat("g", "b", java.time.Duration.ofMinutes(10))).containsExactly("b");
+        }
+    }
+
     @Test
     void a_transaction_cannot_be_used_after_its_work_returned() {
         store.register(KEY, 1);
