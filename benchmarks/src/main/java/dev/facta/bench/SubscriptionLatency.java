@@ -52,7 +52,7 @@ final class SubscriptionLatency {
         CountDownLatch all = new CountDownLatch(1);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         long from = reader.headPosition() + 1;
-        // The poll interval only bounds a missed wake-up; latency comes from the store's signal.
+        // The default poll interval: a signal or the subscription's adaptive re-read wakes it first.
         try (EventSubscription sub = EventSubscription.toAll(reader, from, dev.facta.store.EventFilter.all(), e -> {
             long now = System.nanoTime();
             Long t0 = started.remove(e.id());
@@ -63,7 +63,7 @@ final class SubscriptionLatency {
             int n = received.getAndIncrement();
             latencies[n] = now - t0;
             if (n + 1 == total) all.countDown();
-        }, Duration.ofMillis(200))) {
+        }, Duration.ofMillis(500))) {
             long t0 = System.nanoTime();
             List<Thread> threads = new ArrayList<>();
             for (int w = 0; w < shape.writers(); w++) {

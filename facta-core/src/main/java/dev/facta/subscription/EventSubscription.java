@@ -32,9 +32,13 @@ import java.util.function.Consumer;
  * waits for a stream that does not exist yet, and ends with
  * {@link dev.facta.store.StreamDeletedException} when the stream is deleted.
  *
- * <p>Wake-ups come from the store's {@link AppendNotifier} when it has one (in-process signal);
- * otherwise, and as a safety net against a missed signal or another process's appends, the loop
- * polls every {@code pollInterval}. A handler that throws stops the subscription; its
+ * <p>Wake-ups come from the store's {@link AppendNotifier} when it has one (an in-process signal,
+ * or LISTEN/NOTIFY on PostgreSQL); otherwise, and as a safety net against a missed or late signal,
+ * the loop polls. The poll adapts: right after a read that delivered events it looks again within
+ * {@value #HOT_WAIT_MILLIS} ms, and every read that finds nothing doubles the wait, up to
+ * {@code pollInterval}. So a busy log is followed closely even when signals lag behind commits (a
+ * database under heavy write load delivers notifications late), and an idle one costs one read per
+ * {@code pollInterval}. A handler that throws stops the subscription; its
  * {@link #done()} future then fails with the error, and {@link #position()} says where it stopped.
  */
 public final class EventSubscription implements AutoCloseable {
@@ -45,13 +49,18 @@ public final class EventSubscription implements AutoCloseable {
     private final EventFilter filter;
     private final Consumer<RecordedEvent> handler;
     private final Duration pollInterval;
+    /** How soon a subscription that just delivered events looks again when no signal comes first. */
+    static final long HOT_WAIT_MILLIS = 5;
+    private long waitNanos;
+    private boolean delivered;
     private final int batchSize;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final AutoCloseable listener;
     private final Thread thread;
-    private boolean signalled;
+    /** Set by a signal, cleared by the loop before it reads; volatile so that busy writers skip the lock. */
+    private volatile boolean signalled;
     private volatile boolean closed;
     private volatile long next;
     private volatile boolean live;
@@ -156,6 +165,8 @@ public final class EventSubscription implements AutoCloseable {
     }
 
     private void signal() {
+        // Already pending: the loop has not cleared it yet, so its next read comes after this commit.
+        if (signalled && !closed) return;
         lock.lock();
         try {
             signalled = true;
@@ -171,7 +182,8 @@ public final class EventSubscription implements AutoCloseable {
                 boolean caughtUp = stream == null ? readLog() : readStream();
                 if (caughtUp) {
                     live = true;
-                    awaitNews();
+                    awaitNews(delivered);
+                    delivered = false;
                 }
             }
             done.complete(null);
@@ -189,6 +201,7 @@ public final class EventSubscription implements AutoCloseable {
             if (closed) break;
             handler.accept(e);
             next = e.position() + 1;
+            delivered = true;
         }
         if (!closed) next = Math.max(next, slice.next());
         return slice.endOfLog();
@@ -206,14 +219,18 @@ public final class EventSubscription implements AutoCloseable {
             if (closed) break;
             handler.accept(e);
             next = e.version() + 1;
+            delivered = true;
         }
         return page.size() < batchSize;
     }
 
-    private void awaitNews() throws InterruptedException {
+    private void awaitNews(boolean justDelivered) throws InterruptedException {
+        long max = pollInterval.toNanos();
+        waitNanos = justDelivered || waitNanos == 0 ? Math.min(max, TimeUnit.MILLISECONDS.toNanos(HOT_WAIT_MILLIS))
+                : Math.min(max, waitNanos * 2);
         lock.lock();
         try {
-            if (!signalled && !closed) wake.await(pollInterval.toNanos(), TimeUnit.NANOSECONDS);
+            if (!signalled && !closed) wake.await(waitNanos, TimeUnit.NANOSECONDS);
             signalled = false;
         } finally {
             lock.unlock();
