@@ -93,6 +93,11 @@ final class SegmentWorker {
         return thread.isAlive();
     }
 
+    /** How soon a worker that just applied events reads again when no signal comes first. */
+    static final long HOT_WAIT_MILLIS = 5;
+    private long waitNanos;
+    private boolean applied;
+
     private void run() {
         try {
             while (!stopping()) {
@@ -159,11 +164,12 @@ final class SegmentWorker {
         Batch batch = read(record.segments());
         if (batch.events().isEmpty()) {
             if (batch.last() > saved && !commitOrReload(batch.events(), batch.last())) return;
-            if (batch.endOfLog()) idle(seen);
+            if (batch.endOfLog()) awaitEvents(seen);
             return;
         }
         try {
             commitOrReload(batch.events(), batch.last());
+            applied = true;
         } catch (ProjectionFailure failure) {
             lastFailure = failure.getCause();
             handleFailure(batch);
@@ -176,6 +182,20 @@ final class SegmentWorker {
 
     private void idle(long seen) throws InterruptedException {
         engine.wakeup().await(seen, engine.pollInterval(), this::stopping);
+    }
+
+    /**
+     * Caught up: waits for a signal, but after applying events looks again within
+     * {@value #HOT_WAIT_MILLIS} ms and doubles the wait on every empty read, up to the poll
+     * interval, so that a busy log is followed closely even when the store's signals lag behind
+     * its commits (LISTEN/NOTIFY under heavy write load), while an idle one costs one read per
+     * poll interval.
+     */
+    private void awaitEvents(long seen) throws InterruptedException {
+        long max = engine.pollInterval().toNanos();
+        waitNanos = applied || waitNanos == 0 ? Math.min(max, HOT_WAIT_MILLIS * 1_000_000) : Math.min(max, waitNanos * 2);
+        applied = false;
+        engine.wakeup().await(seen, Duration.ofNanos(waitNanos), this::stopping);
     }
 
     private record Batch(List<RecordedEvent> events, long last, boolean endOfLog) {
