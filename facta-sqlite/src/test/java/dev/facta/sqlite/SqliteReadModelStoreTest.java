@@ -228,6 +228,24 @@ class SqliteReadModelStoreTest extends ReadModelStoreContract {
         assertThat(c.count(Query.all())).isEqualTo(3);
     }
 
+    @Test
+    void strings_with_supplementary_characters_compare_by_code_point_in_sql() {
+        DocumentCollection<String> c = json("texts");
+        putDocs(c,
+                "a", "\"s\":\"ab\"",
+                "b", "\"s\":\"a\"",
+                "d", "\"s\":\"\\uffff\"",
+                "e", "\"s\":\"\\ud83d\\ude00\"",
+                "f", "\"s\":\"\\ue000x\"",
+                "g", "\"s\":\"\\ud83d\\ude00\\u00e9\"");
+        store.createIndex("texts", Index.text("s"));
+        assertThat(allIds(c, Query.all().orderBy("s"))).containsExactly("b", "a", "f", "d", "e", "g");
+        assertThat(ids(c, Query.where("s", gt("\uffff")))).containsExactly("e", "g");
+        assertThat(ids(c, Query.where("s", startsWith("\ud83d\ude00")))).containsExactly("e", "g");
+        assertThat(ids(c, Query.where("s", lt("\ud83d\ude00")))).containsExactly("a", "b", "d", "f");
+        assertThat(ids(c, Query.where("s", eq("\ud83d\ude00\u00e9")))).containsExactly("g");
+    }
+
     // ---------------------------------------------------------------- one file, several stores
 
     @Test
