@@ -11,6 +11,7 @@ import dev.facta.readmodel.Page;
 import dev.facta.readmodel.Query;
 import dev.facta.readmodel.ReadModelStore;
 import dev.facta.readmodel.UniqueViolationException;
+import org.postgresql.PGStatement;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
@@ -352,7 +353,7 @@ public final class PostgresReadModelStore implements ReadModelStore {
         if (extraSql != null) sql.append(extraSql);
         if (sql.isEmpty()) return -1;
         int last = -1;
-        try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
+        try (PreparedStatement ps = planned(connection, sql.toString())) {
             int i = 1;
             for (Object[] p : params) {
                 for (Object v : p) bind(connection, ps, i++, v);
@@ -489,6 +490,20 @@ public final class PostgresReadModelStore implements ReadModelStore {
             case DocumentSql.TypedArray a -> ps.setArray(i, c.createArrayOf(a.type(), a.values()));
             default -> throw new IllegalArgumentException("cannot bind " + v.getClass());
         }
+    }
+
+    /**
+     * A statement planned afresh on every execution. pgjdbc turns a statement it has run a few
+     * times into a server-side prepared one, and PostgreSQL may then settle on a generic plan
+     * costed while the collection was small (a sequential scan) and keep it as the collection grows.
+     * Statements whose best plan depends on the values or on the table's size (lookups by many
+     * ids, queries) are therefore never server-prepared; lookups by one id keep the cached plan,
+     * which is always the primary-key index.
+     */
+    static PreparedStatement planned(Connection c, String sql) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(sql);
+        if (ps.isWrapperFor(PGStatement.class)) ps.unwrap(PGStatement.class).setPrepareThreshold(0);
+        return ps;
     }
 
     private static void execute(Connection c, String sql) throws SQLException {
@@ -746,7 +761,7 @@ public final class PostgresReadModelStore implements ReadModelStore {
             if (!ask.isEmpty()) {
                 run(c -> {
                     if (!exists(c, table)) return null;
-                    try (PreparedStatement ps = c.prepareStatement("SELECT id, doc::text FROM " + catalog.qualified(table)
+                    try (PreparedStatement ps = planned(c, "SELECT id, doc::text FROM " + catalog.qualified(table)
                             + " WHERE id = ANY(?)")) {
                         ps.setArray(1, c.createArrayOf("text", ask.toArray()));
                         try (ResultSet rs = ps.executeQuery()) {
@@ -895,7 +910,7 @@ public final class PostgresReadModelStore implements ReadModelStore {
                 if (connection != null) flushTable(table);
                 List<String> out = new ArrayList<>();
                 if (!exists(c, table)) return out;
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                try (PreparedStatement ps = planned(c, sql)) {
                     int i = 1;
                     for (Object v : where.params()) bind(c, ps, i++, v);
                     ps.setInt(i++, query.limit() + 1);
@@ -926,7 +941,7 @@ public final class PostgresReadModelStore implements ReadModelStore {
             return run(c -> {
                 if (connection != null) flushTable(table);
                 if (!exists(c, table)) return 0L;
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                try (PreparedStatement ps = planned(c, sql)) {
                     int i = 1;
                     for (Object v : where.params()) bind(c, ps, i++, v);
                     try (ResultSet rs = ps.executeQuery()) {
