@@ -62,6 +62,25 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         if (e != null) e.outcome().complete(ABANDONED);
     }
 
+    /** Keys here live as long as this process, so there is no lease to extend: true while it runs. */
+    @Override
+    public boolean extend(String key) {
+        Entry e = entries.get(key);
+        return e != null && !e.outcome().isDone();
+    }
+
+    @Override
+    public int deleteExpired() {
+        int n = 0;
+        for (Iterator<Entry> it = entries.values().iterator(); it.hasNext(); ) {
+            if (expired(it.next())) {
+                it.remove();
+                n++;
+            }
+        }
+        return n;
+    }
+
     private boolean expired(Entry e) {
         return e.outcome().isDone() && !clock.instant().isBefore(e.expiresAt());
     }

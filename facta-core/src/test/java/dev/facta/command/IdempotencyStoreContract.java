@@ -32,6 +32,15 @@ public abstract class IdempotencyStoreContract {
 
     protected IdempotencyStore store;
 
+    /**
+     * A fresh store whose reservations hold a lease of the given length, on the same keys as
+     * {@link #createStore()}'s; null for stores without leases (one process), which skips the
+     * lease tests.
+     */
+    protected IdempotencyStore createStoreWithLease(Duration lease) {
+        return null;
+    }
+
     record PlaceOrder(String customer) {
     }
 
@@ -140,6 +149,74 @@ public abstract class IdempotencyStoreContract {
         assertThat((Integer) bus.dispatch(msg)).isEqualTo(1);
         Thread.sleep(400);
         assertThat((Integer) bus.dispatch(msg)).isEqualTo(2);
+    }
+
+    @Test
+    void extend_renews_a_running_key_and_says_when_it_no_longer_runs() throws Exception {
+        assertThat(store.begin("long", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        assertThat(store.extend("long")).isTrue();
+        store.complete("long", "done");
+        assertThat(store.extend("long")).isFalse();
+        assertThat(store.extend("never-seen")).isFalse();
+        assertThat(store.begin("gone", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        store.abandon("gone");
+        assertThat(store.extend("gone")).isFalse();
+    }
+
+    @Test
+    void delete_expired_removes_only_completed_keys_whose_time_passed() throws Exception {
+        assertThat(store.begin("old", Instant.now().minusSeconds(1))).isInstanceOf(IdempotencyStore.Reserved.class);
+        store.complete("old", "stale");
+        assertThat(store.begin("live", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        store.complete("live", "kept");
+        assertThat(store.begin("running", Instant.now().minusSeconds(1))).isInstanceOf(IdempotencyStore.Reserved.class);
+
+        assertThat(store.deleteExpired()).isEqualTo(1);
+        assertThat(store.deleteExpired()).isZero();
+        assertThat(store.begin("live", inTenMinutes())).isEqualTo(new IdempotencyStore.Completed("kept"));
+        assertThat(store.extend("running")).isTrue();
+        assertThat(store.begin("old", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+    }
+
+    @Test
+    void a_scheduled_cleanup_deletes_expired_keys_until_closed() throws Exception {
+        assertThat(store.begin("soon", Instant.now().minusSeconds(1))).isInstanceOf(IdempotencyStore.Reserved.class);
+        store.complete("soon", "x");
+        try (AutoCloseable cleanup = IdempotencyStore.cleanEvery(store, Duration.ofMillis(50))) {
+            Thread.sleep(1_000); // twenty rounds
+        }
+        assertThat(store.deleteExpired()).as("the scheduled cleanup already deleted it").isZero();
+        assertThatThrownBy(() -> IdempotencyStore.cleanEvery(store, Duration.ZERO)).isInstanceOf(dev.facta.InvalidInputException.class);
+    }
+
+    @Test
+    void the_middleware_renews_the_lease_of_a_slow_command_so_it_runs_once() throws Exception {
+        IdempotencyStore leased = createStoreWithLease(Duration.ofMillis(300));
+        org.junit.jupiter.api.Assumptions.assumeTrue(leased != null, "this store has no leases");
+        AtomicInteger runs = new AtomicInteger();
+        CommandBus bus = CommandBus.builder()
+                .use(new IdempotencyMiddleware(leased, Duration.ofMinutes(10), java.time.Clock.systemUTC(), Duration.ofMillis(80)))
+                .register(PlaceOrder.class, c -> {
+                    int run = runs.incrementAndGet();
+                    Thread.sleep(1_200); // four leases long
+                    return run;
+                })
+                .build();
+        var msg = CommandMessage.of(new PlaceOrder("slow")).withIdempotencyKey("renewed");
+        CompletableFuture<Object> first = CompletableFuture.supplyAsync(() -> dispatch(bus, msg));
+        Thread.sleep(500); // past the first lease: without renewal this caller would take the key over
+        Object second = dispatch(bus, msg);
+        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(second).isEqualTo(1);
+        assertThat(runs).hasValue(1);
+    }
+
+    private static Object dispatch(CommandBus bus, CommandMessage<?> msg) {
+        try {
+            return bus.dispatch(msg);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

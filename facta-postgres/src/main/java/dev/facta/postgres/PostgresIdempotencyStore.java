@@ -29,8 +29,9 @@ import java.util.Objects;
  *
  * <p>A reservation holds a lease (30 s unless configured): when the instance running a key dies
  * before completing or abandoning it, the next caller takes the key over once the lease has
- * passed. A command that may run longer than the lease could therefore run twice; choose a lease
- * longer than the slowest command. Times come from the given clock (the application's, like the
+ * passed. {@link dev.facta.command.IdempotencyMiddleware} renews the lease ({@link #extend}) while
+ * the command runs, so only a caller that stalls for a whole lease without renewing (a frozen
+ * process) can have its key taken over. Times come from the given clock (the application's, like the
  * expiry the middleware computes), so instances should keep their clocks in sync. Results are kept
  * as text by the {@link ResultCodec}. Completed keys stay until they expire; {@link #deleteExpired}
  * removes them.
@@ -54,6 +55,7 @@ public final class PostgresIdempotencyStore implements IdempotencyStore {
     private final String complete;
     private final String abandon;
     private final String deleteExpired;
+    private final String extend;
 
     /** Keys in the schema of an event store, on its connections, with the default lease of 30 seconds. */
     public PostgresIdempotencyStore(PostgresEventStore events, ResultCodec codec) {
@@ -90,6 +92,7 @@ public final class PostgresIdempotencyStore implements IdempotencyStore {
                 + " WHERE key = ? AND state = 'running'";
         this.abandon = "DELETE FROM " + table + " WHERE key = ? AND state = 'running'";
         this.deleteExpired = "DELETE FROM " + table + " WHERE state = 'done' AND expires_at <= ?";
+        this.extend = "UPDATE " + table + " SET lease_until = ? WHERE key = ? AND state = 'running'";
     }
 
     private record Observed(boolean done, String result, Instant expiresAt, Instant leaseUntil) {
@@ -186,7 +189,19 @@ public final class PostgresIdempotencyStore implements IdempotencyStore {
         }
     }
 
-    /** Removes completed keys whose time has passed (they already count as absent); returns how many. */
+    @Override
+    public boolean extend(String key) {
+        Objects.requireNonNull(key, "key");
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(extend)) {
+            ps.setObject(1, utc(clock.instant().plus(lease)));
+            ps.setString(2, key);
+            return ps.executeUpdate() > 0;
+        } catch (SQLException e) {
+            throw failure("extending idempotency key '" + key + "'", e);
+        }
+    }
+
+    @Override
     public int deleteExpired() {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(deleteExpired)) {
             ps.setObject(1, utc(clock.instant()));

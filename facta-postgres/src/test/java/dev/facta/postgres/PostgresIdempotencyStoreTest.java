@@ -32,6 +32,11 @@ class PostgresIdempotencyStoreTest extends IdempotencyStoreContract {
     }
 
     @Override
+    protected IdempotencyStore createStoreWithLease(java.time.Duration lease) {
+        return new PostgresIdempotencyStore(open(), ResultCodec.scalars(), lease, java.time.Clock.systemUTC());
+    }
+
+    @Override
     protected IdempotencyStore createStore() {
         return new PostgresIdempotencyStore(open(), ResultCodec.scalars());
     }

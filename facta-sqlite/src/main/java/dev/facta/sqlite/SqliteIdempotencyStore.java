@@ -23,8 +23,9 @@ import java.util.Objects;
  *
  * <p>A reservation holds a lease (30 s unless configured): when the process running a key dies
  * before completing or abandoning it, the next caller takes the key over once the lease has
- * passed. A command that may run longer than the lease could therefore run twice; choose a lease
- * longer than the slowest command. Results are kept as text by the {@link ResultCodec} given to
+ * passed. {@link dev.facta.command.IdempotencyMiddleware} renews the lease ({@link #extend}) while
+ * the command runs, so only a caller that stalls for a whole lease without renewing (a frozen
+ * process) can have its key taken over. Results are kept as text by the {@link ResultCodec} given to
  * the constructor. Completed keys are kept until they expire; {@link #deleteExpired} removes them.
  */
 public final class SqliteIdempotencyStore implements IdempotencyStore {
@@ -43,6 +44,7 @@ public final class SqliteIdempotencyStore implements IdempotencyStore {
             + " AND ((state = 'done' AND expires_at <= ?) OR (state = 'running' AND lease_until <= ?))";
     private static final String COMPLETE = "UPDATE idempotency_keys SET state = 'done', result = ?, lease_until = NULL"
             + " WHERE key = ? AND state = 'running'";
+    private static final String EXTEND = "UPDATE idempotency_keys SET lease_until = ? WHERE key = ? AND state = 'running'";
     private static final String ABANDON = "DELETE FROM idempotency_keys WHERE key = ? AND state = 'running'";
     private static final String DELETE_EXPIRED = "DELETE FROM idempotency_keys WHERE state = 'done' AND expires_at <= ?";
 
@@ -180,7 +182,18 @@ public final class SqliteIdempotencyStore implements IdempotencyStore {
         });
     }
 
-    /** Removes completed keys whose time has passed (they already count as absent); returns how many. */
+    @Override
+    public boolean extend(String key) {
+        Objects.requireNonNull(key, "key");
+        return events.writeWith("extend idempotency key", db -> {
+            PreparedStatement ps = db.prepare(EXTEND);
+            ps.setLong(1, now() + lease.toMillis());
+            ps.setString(2, key);
+            return ps.executeUpdate() > 0;
+        });
+    }
+
+    @Override
     public int deleteExpired() {
         return events.writeWith("delete expired idempotency keys", db -> {
             PreparedStatement ps = db.prepare(DELETE_EXPIRED);

@@ -35,6 +35,11 @@ class SqliteIdempotencyStoreTest extends IdempotencyStoreContract {
     }
 
     @Override
+    protected IdempotencyStore createStoreWithLease(java.time.Duration lease) {
+        return new SqliteIdempotencyStore(open(), ResultCodec.scalars(), lease, java.time.Clock.systemUTC());
+    }
+
+    @Override
     protected IdempotencyStore createStore() {
         return new SqliteIdempotencyStore(open(), ResultCodec.scalars());
     }
