@@ -48,9 +48,12 @@ import java.util.UUID;
  * only, so instances whose clocks disagree still agree on who holds what. Acquiring is one
  * statement ({@code INSERT ... ON CONFLICT DO UPDATE ... WHERE} expired or the same owner), so of two
  * racing acquirers one wins, and the token grows on every acquisition. {@code fence} reads the lease
- * row {@code FOR SHARE}: a takeover's update of that row waits until the fenced transaction ends,
- * so a stale owner can never commit after its successor started. {@code checkpoint} reads the
- * segment's row {@code FOR UPDATE}, so a rebuild's reset and a batch never interleave.
+ * row {@code FOR KEY SHARE}. An acquisition's update also assigns the row's key (to itself), which
+ * makes PostgreSQL take the row's exclusive lock: a takeover waits until the fenced transaction
+ * ends, so a stale owner can never commit after its successor started. A renewal changes no key
+ * and takes a weaker lock, so the owner keeps renewing while its own batch is in flight.
+ * {@code checkpoint} reads the segment's row {@code FOR UPDATE}, so a rebuild's reset and a batch
+ * never interleave.
  */
 public final class PostgresProjectionStore implements ProjectionStore {
 
@@ -217,7 +220,7 @@ public final class PostgresProjectionStore implements ProjectionStore {
             usable();
             Objects.requireNonNull(lease, "lease");
             try (PreparedStatement ps = c.prepareStatement("SELECT owner, token FROM " + leases
-                    + " WHERE name = ? AND version = ? AND segment = ? AND expires_at > '-infinity' FOR SHARE")) {
+                    + " WHERE name = ? AND version = ? AND segment = ? AND expires_at > '-infinity' FOR KEY SHARE")) {
                 setKey(ps, 1, lease.key());
                 ps.setInt(3, lease.segment());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -546,7 +549,10 @@ public final class PostgresProjectionStore implements ProjectionStore {
         String sql = "INSERT INTO " + leases + " AS l (name, version, segment, owner, token, expires_at)"
                 + " SELECT p.name, p.version, ?, ?, 1, clock_timestamp() + ? * interval '1 microsecond'"
                 + " FROM " + projections + " p WHERE p.name = ? AND p.version = ? AND ? >= 0 AND ? < p.segments"
-                + " ON CONFLICT (name, version, segment) DO UPDATE SET owner = excluded.owner, token = l.token + 1,"
+                // "segment = excluded.segment" changes nothing but makes this update take the row's
+                // exclusive lock, which waits for transactions fenced with the lease (FOR KEY SHARE)
+                + " ON CONFLICT (name, version, segment) DO UPDATE SET segment = excluded.segment,"
+                + " owner = excluded.owner, token = l.token + 1,"
                 + " expires_at = excluded.expires_at WHERE l.expires_at <= clock_timestamp() OR l.owner = excluded.owner"
                 + " RETURNING token, expires_at";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {

@@ -136,6 +136,23 @@ class PostgresProjectionStoreTest extends ProjectionStoreContract {
     }
 
     @Test
+    void the_owner_renews_its_lease_while_a_transaction_fenced_with_it_is_open() throws Exception {
+        store.register(ORDERS, 1);
+        ProjectionStore other = other();
+        Lease a = store.acquire(ORDERS, 0, "a", LONG).orElseThrow();
+        Lease renewed = store.inTransaction(tx -> {
+            tx.fence(a);
+            // another connection renews (as an engine's coordinator does) while this batch is open
+            return CompletableFuture.supplyAsync(() -> other.renew(a, LONG)).get(20, TimeUnit.SECONDS).orElseThrow();
+        });
+        assertThat(renewed.token()).isEqualTo(a.token());
+        store.inTransaction(tx -> {
+            tx.fence(renewed);
+            return null;
+        });
+    }
+
+    @Test
     void work_can_join_a_transaction_the_caller_has_open() throws Exception {
         store.register(ORDERS, 1);
         ProjectionKey key = ORDERS;
