@@ -266,6 +266,7 @@ public final class PostgresProjectionStore implements ProjectionStore {
                     return i + 4;
                 });
             } catch (SQLException e) {
+                if ("23505".equals(e.getSQLState())) throw documents.flushFailure(e);
                 throw failure("saving the checkpoint of " + key + " segment " + segment, e);
             }
             if (updated != 1) throw unknownSegment(c, key, segment);

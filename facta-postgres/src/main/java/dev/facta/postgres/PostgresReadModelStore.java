@@ -71,6 +71,8 @@ public final class PostgresReadModelStore implements ReadModelStore {
 
     private final Catalog catalog;
     private final DataSource dataSource;
+    /** Where a bound store reads index declarations when its own transaction is aborted (may be null). */
+    private final DataSource lookups;
     private final Connection connection;
     /** Bound stores only: buffered writes by table, in the order tables were first written. */
     private final Map<String, Buffer> buffers;
@@ -83,7 +85,7 @@ public final class PostgresReadModelStore implements ReadModelStore {
 
     /** Collections in {@code schema} on the application's data source, each operation its own transaction. */
     public PostgresReadModelStore(DataSource dataSource, String schema) {
-        this(new Catalog(checkSchema(schema)), Objects.requireNonNull(dataSource, "dataSource"), null);
+        this(new Catalog(checkSchema(schema)), Objects.requireNonNull(dataSource, "dataSource"), null, dataSource);
     }
 
     /** Collections in the schema of an event store, on its connections. */
@@ -91,9 +93,10 @@ public final class PostgresReadModelStore implements ReadModelStore {
         return new PostgresReadModelStore(events.dataSource(), events.schema());
     }
 
-    private PostgresReadModelStore(Catalog catalog, DataSource dataSource, Connection connection) {
+    private PostgresReadModelStore(Catalog catalog, DataSource dataSource, Connection connection, DataSource lookups) {
         this.catalog = catalog;
         this.dataSource = dataSource;
+        this.lookups = lookups;
         this.connection = connection;
         this.buffers = connection == null ? null : new LinkedHashMap<>();
         this.local = connection == null ? null : new HashMap<>();
@@ -105,7 +108,7 @@ public final class PostgresReadModelStore implements ReadModelStore {
      * thread. Call {@link #flush()} before committing: buffered writes are lost otherwise.
      */
     public PostgresReadModelStore bind(Connection connection) {
-        return new PostgresReadModelStore(catalog, null, Objects.requireNonNull(connection, "connection"));
+        return new PostgresReadModelStore(catalog, null, Objects.requireNonNull(connection, "connection"), lookups);
     }
 
     public String schema() {
@@ -408,8 +411,15 @@ public final class PostgresReadModelStore implements ReadModelStore {
                 return work.run(c);
             }
         } catch (SQLException e) {
+            // a flush before a query can meet a unique index another process added meanwhile
+            if ("23505".equals(e.getSQLState())) throw writeFailure(null, e, null);
             throw failure(what, e);
         }
+    }
+
+    /** How a failed flush is reported: a unique violation as such, anything else as a plain failure. */
+    RuntimeException flushFailure(SQLException e) {
+        return writeFailure(null, e, null);
     }
 
     /** Whether the table exists as this store's connection sees it. */
@@ -586,8 +596,8 @@ public final class PostgresReadModelStore implements ReadModelStore {
 
     /** Reads an index's declaration from its comment, on a fresh connection (the bound one may be aborted). */
     private Index indexFromDatabase(String indexName) {
-        if (dataSource == null) return null;
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+        if (lookups == null) return null;
+        try (Connection c = lookups.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT obj_description(to_regclass(?), 'pg_class')")) {
             ps.setString(1, catalog.schemaQuoted + "." + quote(indexName));
             try (ResultSet rs = ps.executeQuery()) {

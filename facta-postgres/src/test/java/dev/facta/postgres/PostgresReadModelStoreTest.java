@@ -464,6 +464,27 @@ class PostgresReadModelStoreTest extends ReadModelStoreContract {
     }
 
     @Test
+    void a_unique_index_added_by_another_process_meanwhile_still_refuses_buffered_writes_as_a_unique_violation() throws Exception {
+        json("users").put("u-1", "{\"email\":\"a@x\"}");
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            PostgresReadModelStore tx = pg.bind(c);
+            DocumentCollection<String> in = tx.collection("users", DocumentCodec.json());
+            assertThat(in.get("u-1")).isPresent(); // this transaction now knows the collection without a unique index
+            new PostgresReadModelStore(pool, schema).createIndex("users", Index.text("email").asUnique());
+            in.put("u-2", "{\"email\":\"a@x\"}"); // buffered on what the transaction knew
+            assertThatThrownBy(() -> in.count(Query.all()))
+                    .isInstanceOfSatisfying(UniqueViolationException.class, e -> {
+                        assertThat(e.collection()).isEqualTo("users");
+                        assertThat(e.field()).isEqualTo("email");
+                    });
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+        assertThat(json("users").get("u-2")).isEmpty();
+    }
+
+    @Test
     void many_buffered_writes_are_sent_in_batches() throws Exception {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
