@@ -8,6 +8,7 @@ import dev.facta.bench.PgServer;
 import dev.facta.bench.Scenario;
 import dev.facta.bench.StoreTarget;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -60,8 +61,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-warmup", description = "Skip the small warm-up run before each measured one.")
     boolean noWarmUp;
 
-    @Option(names = {"-q", "--quiet"}, description = "Print only the result lines, not the progress on stderr.")
+    @Option(names = {"-q", "--quiet"}, description = "Print only the result lines, not the notes and progress bar on stderr (unless --progress).")
     boolean quiet;
+
+    @Mixin
+    ProgressOption progress;
 
     @Spec
     CommandSpec spec;
@@ -85,13 +89,28 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         BenchConfig config = new BenchConfig(targets, Scenario.parseList(scenarios), Impl.parseChoice(impl), s, pageSize, !noWarmUp);
-        new BenchmarkRunner(config, line -> {
-            out.println(line);
-            out.flush();
-        }, quiet ? null : line -> {
-            err.println(line);
-            err.flush();
-        }).run();
+        // the bar counts runs (store x scenario x implementation); a run the runner skips counts as done
+        long runs = (long) config.stores().size() * config.scenarios().size() * config.impls().size();
+        // result lines are few and printed with the bar wiped, so the bar may share a terminal with them
+        boolean bar = progress.progress != null ? progress.progress : !quiet && progress.enabled(false);
+        try (Progress p = new Progress(err, bar, "bench", runs, "runs")) {
+            new BenchmarkRunner(config, line -> {
+                p.above(() -> {
+                    out.println(line);
+                    out.flush();
+                });
+                p.update(p.done() + 1);
+            }, note -> {
+                if (note.startsWith(SKIPPING)) p.update(p.done() + 1);
+                else if (note.startsWith(MEASURING) || note.startsWith(WARMING_UP)) p.detail(note.substring("bench: ".length()));
+                if (!quiet) p.message(note);
+            }).run();
+        }
         return Main.OK;
     }
+
+    // the runner's notes, as BenchmarkRunner words them
+    private static final String SKIPPING = "bench: skipping ";
+    private static final String MEASURING = "bench: measuring ";
+    private static final String WARMING_UP = "bench: warming up ";
 }

@@ -160,13 +160,29 @@ final class ProjectionCommand implements Callable<Integer> {
     }
 
     @Command(name = "rebuild", description = {"Rebuild a projection's active version from the start of the log.",
-            "The engine that owns its first segment clears the read model and starts over at its next poll."})
+            "The engine that owns its first segment clears the read model and starts over at its next poll.",
+            "With --wait, the command stays until the rebuilt version has caught up with the head of the log, showing its progress."})
     static final class Rebuild implements Callable<Integer> {
+        /** How often --wait reads the checkpoints. */
+        static final long POLL_MILLIS = 200;
+        /** After this long without an engine starting the rebuild, --wait says what it is waiting for. */
+        static final long HINT_AFTER_MILLIS = 5_000;
+
         @Mixin
         StoreOption store;
 
         @Parameters(index = "0", paramLabel = "NAME", description = "The projection's name.")
         String name;
+
+        @Option(names = "--wait", description = "Wait until the rebuild has caught up with the head of the log.")
+        boolean await;
+
+        @Option(names = "--timeout", paramLabel = "DURATION",
+                description = "With --wait: give up waiting after this long (e.g. 90s, 10m; default: no limit). The rebuild itself goes on.")
+        String timeout;
+
+        @Mixin
+        ProgressOption progress;
 
         @Spec
         CommandSpec spec;
@@ -174,11 +190,79 @@ final class ProjectionCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             ProjectionKey.checkName(name);
+            java.time.Duration limit = timeout == null ? null : Durations.parse(timeout, "--timeout");
+            if (limit != null && !await) throw new InvalidInputException("timeout", "--timeout only applies with --wait");
+            PrintWriter out = spec.commandLine().getOut();
             try (Opened o = Opened.open(store.url)) {
                 if (!o.projections().requestRebuild(name)) throw unknown(name);
-                spec.commandLine().getOut().println(name + ": rebuild requested; a running engine performs it at its next poll");
+                if (!await) {
+                    out.println(name + ": rebuild requested; a running engine performs it at its next poll");
+                    return Main.OK;
+                }
+                long started = System.nanoTime();
+                long position = awaitRebuilt(o, limit);
+                out.printf(Locale.ROOT, "%s: rebuilt, caught up at position %d in %.1f s%n", name, position,
+                        (System.nanoTime() - started) / 1e9);
             }
             return Main.OK;
+        }
+
+        /**
+         * Follows the active version until the rebuild has started (its flag is cleared when an engine
+         * resets the checkpoints) and every segment has reached the head as it is at that moment.
+         * Returns the position reached.
+         */
+        private long awaitRebuilt(Opened o, java.time.Duration limit) {
+            PrintWriter err = spec.commandLine().getErr();
+            long started = System.nanoTime();
+            boolean hinted = false;
+            try (Progress bar = new Progress(err, progress.enabled(false), "rebuild " + name, 0, "events")) {
+                while (true) {
+                    ProjectionRecord r = o.projections().active(name).orElseThrow(() -> new FactaException(
+                            "projection '" + name + "' has no active version any more (see 'facta projection list')"));
+                    long head = o.events().headPosition();
+                    if (!r.rebuildRequested() && r.position() >= head) {
+                        bar.total(Math.max(head, 1));
+                        bar.update(Math.max(head, 1));
+                        return r.position();
+                    }
+                    if (r.stopped()) {
+                        throw new FactaException(name + ": the rebuild stopped at position " + r.position() + " after a failure"
+                                + (r.lastError() == null ? "" : ": " + oneLine(r.lastError()))
+                                + " (see 'facta projection dead-letters " + name + "', then 'facta projection resume " + name + "')");
+                    }
+                    long waited = (System.nanoTime() - started) / 1_000_000;
+                    String waitingFor = r.rebuildRequested()
+                            ? (o.projections().leases(r.key()).isEmpty()
+                                    ? "no engine runs this projection"
+                                    : "waiting for its engine to start")
+                            : r.paused() ? "paused (facta projection resume " + name + ")" : "";
+                    bar.total(head);
+                    bar.update(r.rebuildRequested() ? 0 : r.position());
+                    bar.detail(waitingFor);
+                    if (!hinted && r.rebuildRequested() && waited >= HINT_AFTER_MILLIS) {
+                        bar.message(name + ": the rebuild has not started after " + HINT_AFTER_MILLIS / 1000 + " s: " + waitingFor
+                                + " (it starts when an engine running '" + name + "' next polls)");
+                        hinted = true;
+                    }
+                    if (limit != null && waited >= limit.toMillis()) {
+                        throw new FactaException(name + ": not caught up after " + timeout + " (position " + r.position()
+                                + " of " + head + (r.rebuildRequested() ? ", rebuild not started yet" : "")
+                                + "); the rebuild goes on in the engine");
+                    }
+                    try {
+                        Thread.sleep(POLL_MILLIS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new FactaException(name + ": interrupted while waiting; the rebuild goes on in the engine");
+                    }
+                }
+            }
+        }
+
+        private static String oneLine(String error) {
+            String s = error.replaceAll("\\s+", " ").trim();
+            return s.length() <= 200 ? s : s.substring(0, 197) + "...";
         }
     }
 

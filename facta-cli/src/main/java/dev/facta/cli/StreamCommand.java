@@ -211,6 +211,9 @@ final class StreamCommand implements Callable<Integer> {
         @Option(names = "--event-type", paramLabel = "TYPE", split = ",", description = "Global log only: just these event types.")
         Set<String> types;
 
+        @Mixin
+        ProgressOption progress;
+
         @Spec
         CommandSpec spec;
 
@@ -221,10 +224,13 @@ final class StreamCommand implements Callable<Integer> {
                 throw new InvalidInputException("category", "--category and --event-type filter the global log; leave out the stream");
             }
             EventFilter filter = new EventFilter(categories, types);
+            boolean bar = progress.enabled(output == null);
             try (EventStore es = Stores.openForRead(store.url)) {
                 if (output == null) {
                     PrintWriter out = spec.commandLine().getOut();
-                    export(es, id, filter, out);
+                    try (Progress p = progress(es, id, filter, bar)) {
+                        export(es, id, filter, out, p);
+                    }
                     out.flush();
                     return Main.OK;
                 }
@@ -234,8 +240,9 @@ final class StreamCommand implements Callable<Integer> {
                 Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
                 try {
                     long n;
-                    try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                        n = export(es, id, filter, w);
+                    try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+                         Progress p = progress(es, id, filter, bar)) {
+                        n = export(es, id, filter, w, p);
                     }
                     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                     spec.commandLine().getErr().printf("exported %d event%s to %s%n", n, n == 1 ? "" : "s", output);
@@ -246,7 +253,23 @@ final class StreamCommand implements Callable<Integer> {
             return Main.OK;
         }
 
-        private static long export(EventStore es, StreamId id, EventFilter filter, Writer out) throws IOException {
+        /**
+         * The bar of an export: one stream's versions against its last version, or the global log's
+         * positions against its head when the export started (events appended later are exported too;
+         * the bar then ends at 100%).
+         */
+        private Progress progress(EventStore es, StreamId id, EventFilter filter, boolean enabled) {
+            PrintWriter err = spec.commandLine().getErr();
+            if (!enabled) return new Progress(err, false, "export", 0, "events");
+            if (id != null) {
+                long total = es.streamInfo(id).filter(StreamInfo::hasEvents).map(i -> i.lastVersion() + 1).orElse(0L);
+                return new Progress(err, true, "export " + id, total, "events");
+            }
+            boolean filtered = !filter.isAll();
+            return new Progress(err, true, "export", es.headPosition(), filtered ? "positions" : "events");
+        }
+
+        private static long export(EventStore es, StreamId id, EventFilter filter, Writer out, Progress progress) throws IOException {
             long n = 0;
             if (id != null) {
                 long from = 0;
@@ -257,10 +280,12 @@ final class StreamCommand implements Callable<Integer> {
                         out.write('\n');
                         n++;
                     }
+                    if (!page.isEmpty()) progress.update(page.getLast().version() + 1);
                     if (page.size() < PAGE) return n;
                     from = page.getLast().version() + 1;
                 }
             }
+            boolean filtered = !filter.isAll();
             long from = 1;
             while (true) {
                 AllSlice slice = es.readAll(from, PAGE, filter);
@@ -269,6 +294,8 @@ final class StreamCommand implements Callable<Integer> {
                     out.write('\n');
                     n++;
                 }
+                if (filtered) progress.detail(Progress.count(n) + " events written");
+                if (slice.next() - 1 > progress.done()) progress.update(slice.next() - 1);
                 if (slice.endOfLog()) return n;
                 if (slice.next() <= from) {
                     throw new FactaException("the store's global log did not move past position " + from);

@@ -1,0 +1,276 @@
+package dev.facta.cli;
+
+import dev.facta.FactaException;
+import dev.facta.InvalidInputException;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilderFactory;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code facta generate aggregate|projection <Name>}: source files with their tests, added to an
+ * existing Maven project (the one {@code facta init} made, or any with {@code src/main/java}). Existing
+ * files are never overwritten: when one of the files to write exists, nothing is written.
+ */
+@Command(name = "generate",
+        description = {"Add an aggregate (a decider with its commands, events and state) or a projection, with tests, to a project.",
+                "Files go to src/main/java and src/test/java of the project in --dir; nothing is overwritten."},
+        subcommands = {GenerateCommand.Aggregate.class, GenerateCommand.ProjectionGen.class, GenerateCommand.Saga.class})
+final class GenerateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "missing subcommand: aggregate, projection or saga");
+    }
+
+    /** The options every generator takes. */
+    static final class Target {
+        @Option(names = "--package", paramLabel = "PACKAGE",
+                description = "Java package of the generated classes (default: the project's facta.package from its pom.xml"
+                        + " plus the name in lower case, e.g. com.example.shop.order).")
+        String pkg;
+
+        @Option(names = "--dir", paramLabel = "DIR", defaultValue = ".",
+                description = "The project: a folder with pom.xml or src/main/java, or its src folder (default: the current folder).")
+        Path dir;
+    }
+
+    /** Where a project keeps its sources, and the base package its pom names. */
+    record Project(Path root, Path mainJava, Path testJava, String basePackage) {
+
+        static Project at(Path dir) {
+            Path d = dir.toAbsolutePath().normalize();
+            if (!Files.isDirectory(d)) throw new FactaException("no folder " + d);
+            Path root;
+            Path main;
+            Path test;
+            if (Files.isRegularFile(d.resolve("pom.xml")) || Files.isDirectory(d.resolve("src/main/java"))) {
+                root = d;
+                main = d.resolve("src/main/java");
+                test = d.resolve("src/test/java");
+            } else if (Files.isDirectory(d.resolve("main/java"))) {
+                root = d.getParent();
+                main = d.resolve("main/java");
+                test = d.resolve("test/java");
+            } else {
+                throw new FactaException("no project in " + d + ": it has neither a pom.xml nor src/main/java"
+                        + " (create one with 'facta init', or name it with --dir)");
+            }
+            Path pom = root == null ? null : root.resolve("pom.xml");
+            return new Project(root, main, test, pom != null && Files.isRegularFile(pom) ? basePackage(pom) : null);
+        }
+
+        /** The {@code facta.package} property of a pom, or null. */
+        private static String basePackage(Path pom) {
+            try {
+                DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+                f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+                f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+                Element root = f.newDocumentBuilder().parse(pom.toFile()).getDocumentElement();
+                for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+                    if (!(n instanceof Element properties) || !properties.getTagName().equals("properties")) continue;
+                    for (Node p = properties.getFirstChild(); p != null; p = p.getNextSibling()) {
+                        if (p instanceof Element e && e.getTagName().equals("facta.package")) {
+                            String text = e.getTextContent().strip();
+                            return text.isEmpty() ? null : text;
+                        }
+                    }
+                }
+                return null;
+            } catch (Exception e) {
+                throw new FactaException("cannot read " + pom + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** The package for a generated unit: the one given, else the base package plus the name in lower case. */
+        String packageFor(String given, String name) {
+            if (given != null) return Scaffold.checkPackage(given, "--package");
+            if (basePackage == null) {
+                throw new InvalidInputException("package", "name a package with --package: "
+                        + (root == null ? "the project" : root.resolve("pom.xml")) + " has no facta.package property");
+            }
+            String pkg = Scaffold.checkPackage(basePackage, "facta.package") + "." + String.join("", Scaffold.words(name));
+            if (!javax.lang.model.SourceVersion.isName(pkg)) {
+                throw new InvalidInputException("package", "'" + pkg + "' is not a valid package (a Java keyword?); name one with --package");
+            }
+            return pkg;
+        }
+    }
+
+    // ------------------------------------------------------------------ aggregate
+
+    @Command(name = "aggregate", description = {"Generate a decider: <Name>Command and <Name>Event (sealed records), <Name>Decider"
+            + " (state, decide, evolve), <Name>Storage (stream category, JSON mapping, repository),",
+            "with a Given/When/Then test (facta-test's DeciderFixture) and a repository test on the in-memory store.",
+            "Needs facta-core, facta-jackson and (for tests) facta-test and JUnit 5, as 'facta init' projects have."})
+    static final class Aggregate implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "NAME", description = "The aggregate, in UpperCamelCase: Order, PurchaseOrder.")
+        String name;
+
+        @picocli.CommandLine.Mixin
+        Target target;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Project project = Project.at(target.dir);
+            List<Scaffold.GeneratedFile> files = aggregateFiles(project, project.packageFor(target.pkg, checkName(name)), name);
+            Scaffold.writeAll(files);
+            report(spec.commandLine().getOut(), project, files);
+            return Main.OK;
+        }
+
+        static String checkName(String name) {
+            return Scaffold.checkTypeName(name, Set.of());
+        }
+    }
+
+    /** The files of an aggregate, checked for clashes between the names it generates and the ones it imports. */
+    static List<Scaffold.GeneratedFile> aggregateFiles(Project project, String pkg, String name) {
+        Aggregate.checkName(name);
+        Map<String, String> v = Scaffold.nameValues(pkg, name);
+        Path main = Scaffold.packageDir(project.mainJava(), pkg);
+        Path test = Scaffold.packageDir(project.testJava(), pkg);
+        List<Scaffold.GeneratedFile> files = List.of(
+                file(main.resolve(name + "Command.java"), "aggregate/Command.java.tmpl", v),
+                file(main.resolve(name + "Event.java"), "aggregate/Event.java.tmpl", v),
+                file(main.resolve(name + "Decider.java"), "aggregate/Decider.java.tmpl", v),
+                file(main.resolve(name + "Storage.java"), "aggregate/Storage.java.tmpl", v),
+                file(test.resolve(name + "DeciderTest.java"), "aggregate/DeciderTest.java.tmpl", v),
+                file(test.resolve(name + "StorageTest.java"), "aggregate/StorageTest.java.tmpl", v));
+        checkNoClash(files, pkg, name);
+        return files;
+    }
+
+    // ------------------------------------------------------------------ projection
+
+    @Command(name = "projection", description = {"Generate a projection: a class keeping one read-model document per stream"
+            + " (event count, last event) in a document collection,",
+            "with a test that runs it in a real projection engine on the in-memory event and projection stores.",
+            "Needs facta-core, facta-jackson and (for tests) JUnit 5, as 'facta init' projects have."})
+    static final class ProjectionGen implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "NAME", description = "The projection class, in UpperCamelCase: OrderSummaries.")
+        String name;
+
+        @Option(names = "--category", paramLabel = "CATEGORY",
+                description = "Only events of streams of this category (e.g. order for order-42); default: every event.")
+        String category;
+
+        @picocli.CommandLine.Mixin
+        Target target;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Project project = Project.at(target.dir);
+            Scaffold.checkTypeName(name, Set.of());
+            List<Scaffold.GeneratedFile> files = projectionFiles(project, project.packageFor(target.pkg, name), name, category);
+            Scaffold.writeAll(files);
+            report(spec.commandLine().getOut(), project, files);
+            return Main.OK;
+        }
+    }
+
+    private static final Pattern CATEGORY = Pattern.compile("[A-Za-z0-9_]{1,64}");
+
+    /** The files of a projection; {@code category} null for every event. */
+    static List<Scaffold.GeneratedFile> projectionFiles(Project project, String pkg, String name, String category) {
+        Scaffold.checkTypeName(name, Set.of());
+        if (category != null && !CATEGORY.matcher(category).matches()) {
+            throw new InvalidInputException("category", "--category takes a stream category: letters, digits and '_'"
+                    + " (the part of a stream name before its first '-'), got '" + category + "'");
+        }
+        Map<String, String> v = Scaffold.nameValues(pkg, name);
+        v.put("filtered", Boolean.toString(category != null));
+        v.put("category", category != null ? category : "sample");
+        v.put("filter", category != null ? "EventFilter.categories(\"" + category + "\")" : "EventFilter.all()");
+        Path main = Scaffold.packageDir(project.mainJava(), pkg);
+        Path test = Scaffold.packageDir(project.testJava(), pkg);
+        List<Scaffold.GeneratedFile> files = List.of(
+                file(main.resolve(name + ".java"), "projection/Projection.java.tmpl", v),
+                file(test.resolve(name + "Test.java"), "projection/ProjectionTest.java.tmpl", v));
+        checkNoClash(files, pkg, name);
+        return files;
+    }
+
+    // ------------------------------------------------------------------ saga
+
+    @Command(name = "saga", description = {"Not available yet: Facta has no saga or process-manager API so far (a later release adds it).",
+            "The command exits with status 1 and generates nothing."})
+    static final class Saga implements Callable<Integer> {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "The saga's name.")
+        String name;
+
+        @picocli.CommandLine.Mixin
+        Target target;
+
+        @Override
+        public Integer call() {
+            throw new FactaException("generate saga: Facta has no saga or process-manager API yet (it comes in a later release),"
+                    + " so there is nothing to generate; nothing was written");
+        }
+    }
+
+    // ------------------------------------------------------------------ shared
+
+    private static Scaffold.GeneratedFile file(Path path, String template, Map<String, String> values) {
+        return new Scaffold.GeneratedFile(path, Scaffold.template(template, values), false);
+    }
+
+    private static final Pattern IMPORT = Pattern.compile("^import\\s+(?:static\\s+)?([\\w.]+)\\.(\\w+)\\s*;", Pattern.MULTILINE);
+    private static final Pattern DECLARED = Pattern.compile("\\b(?:class|interface|record|enum)\\s+(\\w+)");
+
+    /**
+     * Refuses a name whose generated types would clash with a type the generated code imports from
+     * elsewhere: a projection named {@code Projection}, an aggregate one of whose types would be
+     * {@code DeciderRepository}.
+     */
+    private static void checkNoClash(List<Scaffold.GeneratedFile> files, String pkg, String name) {
+        Set<String> imported = new HashSet<>();
+        Set<String> declared = new HashSet<>();
+        for (Scaffold.GeneratedFile f : files) {
+            Matcher m = IMPORT.matcher(f.content());
+            while (m.find()) {
+                if (!(m.group(1) + ".").startsWith(pkg + ".")) imported.add(m.group(2));
+            }
+            Matcher d = DECLARED.matcher(f.content());
+            while (d.find()) declared.add(d.group(1));
+        }
+        for (String type : declared) {
+            if (imported.contains(type)) {
+                throw new InvalidInputException("name", "'" + name + "' would make a type " + type
+                        + " that clashes with the " + type + " the generated code imports; pick another name");
+            }
+        }
+    }
+
+    static void report(PrintWriter out, Project project, List<Scaffold.GeneratedFile> files) {
+        Path base = project.root() == null ? Path.of("").toAbsolutePath() : project.root();
+        for (Scaffold.GeneratedFile f : files) out.println("created " + base.relativize(f.path()));
+        out.printf(Locale.ROOT, "%d files; build and test them with ./mvnw verify%n", files.size());
+    }
+}
