@@ -119,9 +119,10 @@ final class GenerateCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------------ aggregate
 
-    @Command(name = "aggregate", description = {"Generate a decider: <Name>Command and <Name>Event (sealed records), <Name>Decider"
-            + " (state, decide, evolve), <Name>Storage (stream category, JSON mapping, repository),",
-            "with a Given/When/Then test (facta-test's DeciderFixture) and a repository test on the in-memory store.",
+    @Command(name = "aggregate", description = {"Generate a decider aggregate with its tests.",
+            "<Name>Command and <Name>Event (sealed interfaces of records), <Name>Decider (state, decide, evolve),"
+                    + " <Name>Storage (stream category, JSON mapping, repository); a Given/When/Then test (facta-test's"
+                    + " DeciderFixture) and a repository test on the in-memory store.",
             "Needs facta-core, facta-jackson and (for tests) facta-test and JUnit 5, as 'facta init' projects have."})
     static final class Aggregate implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "NAME", description = "The aggregate, in UpperCamelCase: Order, PurchaseOrder.")
@@ -166,9 +167,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------------ projection
 
-    @Command(name = "projection", description = {"Generate a projection: a class keeping one read-model document per stream"
-            + " (event count, last event) in a document collection,",
-            "with a test that runs it in a real projection engine on the in-memory event and projection stores.",
+    @Command(name = "projection", description = {"Generate a projection with its test.",
+            "<Name> keeps one read-model document per stream (event count, last event) in a document collection;"
+                    + " <Name>Test runs it in a real projection engine on the in-memory event and projection stores.",
             "Needs facta-core, facta-jackson and (for tests) JUnit 5, as 'facta init' projects have."})
     static final class ProjectionGen implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "NAME", description = "The projection class, in UpperCamelCase: OrderSummaries.")
@@ -219,8 +220,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------------ saga
 
-    @Command(name = "saga", description = {"Not available yet: Facta has no saga or process-manager API so far (a later release adds it).",
-            "The command exits with status 1 and generates nothing."})
+    @Command(name = "saga", description = {"Not available yet: Facta has no saga or process-manager API so far.",
+            "The command exits with status 1 and generates nothing; a later release adds the API and this generator."})
     static final class Saga implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "The saga's name.")
         String name;
