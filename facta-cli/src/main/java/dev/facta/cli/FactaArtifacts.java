@@ -71,7 +71,11 @@ final class FactaArtifacts {
 
     /** The Facta version this CLI was built as. */
     static String version() {
-        return ParentPom.of(parentPom()).version();
+        return Version.VALUE;
+    }
+
+    private static final class Version {
+        static final String VALUE = ParentPom.of(parentPom()).version();
     }
 
     /** The parent and every Facta library a project may use, as found on the CLI's class path. */

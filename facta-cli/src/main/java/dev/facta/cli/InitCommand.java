@@ -77,7 +77,7 @@ final class InitCommand implements Callable<Integer> {
 
         List<FactaArtifacts.Artifact> artifacts = FactaArtifacts.onClassPath();
         Path repository = mavenRepo != null ? mavenRepo.toAbsolutePath().normalize() : FactaArtifacts.defaultLocalRepository();
-        List<Scaffold.GeneratedFile> files = projectFiles(target, basePackage, artifactId(folder), store);
+        List<Scaffold.GeneratedFile> files = projectFiles(target, basePackage, artifactId(folder), store, repository);
 
         PrintWriter out = spec.commandLine().getOut();
         List<String> installed = FactaArtifacts.installMissing(artifacts, repository);
@@ -125,7 +125,8 @@ final class InitCommand implements Callable<Integer> {
     }
 
     /** Every file of a new project. */
-    static List<Scaffold.GeneratedFile> projectFiles(Path root, String basePackage, String artifactId, String store) {
+    static List<Scaffold.GeneratedFile> projectFiles(Path root, String basePackage, String artifactId, String store,
+                                                     Path mavenRepository) {
         FactaArtifacts.ParentPom parent = FactaArtifacts.ParentPom.of(FactaArtifacts.parentPom());
         boolean sqlite = store.equals("sqlite");
         String samplePackage = String.join("", Scaffold.words(SAMPLE));
@@ -143,6 +144,7 @@ final class InitCommand implements Callable<Integer> {
         v.put("projection-store-class", sqlite ? "SqliteProjectionStore" : "PostgresProjectionStore");
         v.put("projection-store-class-import", sqlite ? "dev.facta.sqlite.SqliteProjectionStore" : "dev.facta.postgres.PostgresProjectionStore");
         v.put("facta-version", parent.version());
+        v.put("maven-repo", mavenRepository.resolve("dev/facta").toString());
         v.put("junit-version", parent.junitVersion());
         for (String plugin : List.of("clean", "resources", "compiler", "surefire", "jar", "install")) {
             v.put(plugin + "-plugin-version", parent.plugin("maven-" + plugin + "-plugin"));
