@@ -68,6 +68,9 @@ export class ExactNumber {
   toString() {
     return this.text;
   }
+  valueOf() {
+    return Number(this.text);
+  }
   toJSON() {
     return Number(this.text);
   }
@@ -237,8 +240,18 @@ export function formatTime(iso) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
+/** The time of day of a timestamp, in the browser's local time. */
+export function formatClock(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
 /** A duration in seconds as "0 s", "4.2 s", "3 min 5 s", "2 h 10 min". */
-export function formatSeconds(s) {
+export function formatSeconds(value) {
+  const s = Number(value);
   if (!s) return '0 s';
   if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;

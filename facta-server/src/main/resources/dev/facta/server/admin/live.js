@@ -53,7 +53,7 @@ export async function liveView(main, params, ctx) {
       const tr = h('tr', {class: 'fresh', dataset: {position: e.position, text: `${e.stream} ${e.type}`.toLowerCase()}},
           h('td', {class: 'num'}, link('#/event', {position: e.position}, `#${e.position}`)),
           h('td', {class: 'time'}, formatTime(e.recordedAt)),
-          h('td', null, link('#/stream', {name: e.stream}, e.stream)),
+          h('td', {class: 'stream'}, link('#/stream', {name: e.stream}, e.stream)),
           h('td', {class: 'num'}, e.version),
           h('td', null, h('span', {class: 'type'}, e.type)),
           h('td', {class: 'preview'}, preview(e.data)));
@@ -78,6 +78,8 @@ export async function liveView(main, params, ctx) {
     if (typeof e.position !== 'number' || e.position <= lastPosition) return; // already shown
     lastPosition = e.position;
     received++;
+    const head = document.getElementById('head-position');
+    if (head) head.textContent = formatCount(e.position);
     queue.push(e);
     if (queue.length > MAX_ROWS) queue = queue.slice(-MAX_ROWS);
     if (!flushTimer) flushTimer = setTimeout(flush, 60);

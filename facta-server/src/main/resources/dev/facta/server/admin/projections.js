@@ -1,6 +1,6 @@
 // Projections: every version's status, refreshed every few seconds, with pause/resume/rebuild, and
 // the dead letters of a projection.
-import {h, link, replace, formatTime, formatSeconds, formatCount, badge, notice} from './dom.js';
+import {h, link, replace, formatTime, formatClock, formatSeconds, formatCount, badge, notice} from './dom.js';
 import {get, post, describeError} from './api.js';
 
 const REFRESH_MS = 2000;
@@ -93,7 +93,7 @@ export async function projectionsView(main, params, ctx) {
           h('table', {class: 'mini'}, h('thead', null, h('tr', null, h('th', null, '#'), h('th', {class: 'num'}, 'Checkpoint'),
               h('th', null, 'Owner'), h('th', null, 'Lease until'))),
           h('tbody', null, p.segments.map((s) => h('tr', null, h('td', null, s.segment), h('td', {class: 'num'}, formatCount(s.checkpoint)),
-              h('td', null, s.owner || h('span', {class: 'muted'}, 'none')), h('td', {class: 'time'}, formatTime(s.leaseExpiresAt))))))));
+              h('td', null, s.owner || h('span', {class: 'muted'}, 'none')), h('td', {class: 'time', title: s.leaseExpiresAt || ''}, formatClock(s.leaseExpiresAt)))))));
       segments.addEventListener('toggle', () => (segments.open ? open.add(key) : open.delete(key)));
       const resumable = p.paused || p.stopped;
       const actions = h('div', {class: 'actions'},
@@ -151,8 +151,8 @@ export async function deadLettersView(main, params, ctx) {
       first.retryAvailable ? null : notice('info', 'Retrying applies the event with the projection\'s code, which runs in the application, ' +
           'not in this server: retry from the application (ProjectionEngine.retryDeadLetter), or discard here.'),
       message,
-      h('table', {class: 'grid', id: 'dl-table'},
-          h('thead', null, h('tr', null, h('th', {class: 'num'}, 'Id'), h('th', null, 'Version'), h('th', {class: 'num'}, 'Segment'),
+      h('table', {class: 'grid dead-letters', id: 'dl-table'},
+          h('thead', null, h('tr', null, h('th', {class: 'num'}, 'Id'), h('th', null, 'Version, segment'),
               h('th', {class: 'num'}, 'Position'), h('th', null, 'Stream'), h('th', null, 'Type'), h('th', {class: 'num'}, 'Attempts'),
               h('th', null, 'Error'), h('th', null, 'Parked'), h('th', null, 'Actions'))),
           body),
@@ -184,17 +184,18 @@ export async function deadLettersView(main, params, ctx) {
         replace(message, notice('error', describeError(e)));
       }
     });
-    tr.append(h('td', {class: 'num'}, d.id), h('td', null, `v${d.version}`), h('td', {class: 'num'}, d.segment),
+    tr.append(h('td', {class: 'num'}, d.id), h('td', {class: 'stream'}, `v${d.version} · ${d.segment}`),
         h('td', {class: 'num'}, link('#/event', {position: d.position}, `#${d.position}`)),
-        h('td', null, d.stream), h('td', null, h('span', {class: 'type'}, d.eventType)), h('td', {class: 'num'}, d.attempts),
-        h('td', {class: 'error-cell'}, h('div', {class: 'error-text', title: d.error || ''}, d.error || '')),
+        h('td', {class: 'stream'}, link('#/stream', {name: d.stream}, d.stream)), h('td', null, h('span', {class: 'type'}, d.eventType)),
+        h('td', {class: 'num'}, d.attempts),
+        h('td', null, h('div', {class: 'error-full'}, d.error || '')),
         h('td', {class: 'time'}, formatTime(d.parkedAt)), h('td', null, h('div', {class: 'actions'}, retry, discard)));
     return tr;
   };
   let next = null;
   const show = (page) => {
     for (const d of page.letters) body.append(row(d));
-    if (body.children.length === 0) body.append(h('tr', {class: 'empty'}, h('td', {colspan: 10}, 'No dead letters.')));
+    if (body.children.length === 0) body.append(h('tr', {class: 'empty'}, h('td', {colspan: 9}, 'No dead letters.')));
     next = page.next;
     more.hidden = next === null || next === undefined;
   };

@@ -1,6 +1,6 @@
 // Views over the event store: streams, one stream, one event with its relations, a correlation, and
 // time travel (an aggregate's state at any version).
-import {h, link, href, replace, jsonView, formatTime, formatCount, badge, notice} from './dom.js';
+import {h, link, href, replace, jsonView, formatTime, formatClock, formatCount, badge, notice} from './dom.js';
 import {get, describeError} from './api.js';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -26,7 +26,7 @@ export function eventTable(events, options = {}) {
           h('th', {class: 'num'}, 'Version'),
           h('th', null, 'Type'),
           h('th', null, 'Recorded'),
-          h('th', null, 'Data'))),
+          options.compact ? null : h('th', null, 'Data'))),
       body);
 }
 
@@ -34,11 +34,11 @@ function eventRow(e, options) {
   const current = options.highlight !== undefined && e.position === options.highlight;
   return h('tr', {class: current ? 'current' : null, dataset: {position: e.position}},
       h('td', {class: 'num'}, link('#/event', {position: e.position}, `#${e.position}`)),
-      options.stream === false ? null : h('td', null, link('#/stream', {name: e.stream}, e.stream)),
+      options.stream === false ? null : h('td', {class: 'stream'}, link('#/stream', {name: e.stream}, e.stream)),
       h('td', {class: 'num'}, e.version),
       h('td', null, h('span', {class: 'type'}, e.type)),
-      h('td', {class: 'time'}, formatTime(e.recordedAt)),
-      h('td', {class: 'preview'}, e.preview));
+      h('td', {class: 'time', title: e.recordedAt}, options.compact ? formatClock(e.recordedAt) : formatTime(e.recordedAt)),
+      options.compact ? null : h('td', {class: 'preview'}, e.preview));
 }
 
 function emptyRow(columns, text) {
@@ -279,7 +279,7 @@ export async function timeTravelView(main, params, ctx) {
     replace(statePanel, h('h2', null, `State at version ${r.version}`), h('p', {class: 'muted', id: 'tt-view'}, how),
         r.stateError ? notice('error', r.stateError) : jsonView(r.state, {id: 'tt-state'}));
     const e = r.event;
-    const list = eventTable(r.events.slice().reverse(), {stream: false, highlight: e.position, id: 'tt-events'});
+    const list = eventTable(r.events.slice().reverse(), {stream: false, compact: true, highlight: e.position, id: 'tt-events'});
     for (const row of list.querySelectorAll('tbody tr')) {
       row.classList.add('clickable');
       row.addEventListener('click', (event) => {
