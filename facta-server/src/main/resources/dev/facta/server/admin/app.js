@@ -26,16 +26,29 @@ let current = null;
 /** What the server told us about itself (store, head, features); refreshed now and then. */
 export const server = {overview: null};
 
+/** Whether the server needs a token: asked once, without the session cookie. */
+let authRequired = null;
+
 async function refreshOverview() {
   try {
     server.overview = await get('/admin/api/overview');
+    if (authRequired === null) {
+      const probe = await fetch('/admin/api/overview', {credentials: 'omit', cache: 'no-store'});
+      authRequired = probe.status === 401;
+    }
     const o = server.overview;
     document.getElementById('store-info').replaceChildren(
         h('div', {class: 'store-name', title: o.store}, o.store),
-        h('div', null, 'Head position ', h('strong', {id: 'head-position'}, formatCount(o.headPosition))));
+        h('div', null, 'Head position ', h('strong', {id: 'head-position'}, formatCount(o.headPosition))),
+        authRequired ? h('button', {type: 'button', id: 'sign-out', class: 'link-button', onclick: signOut}, 'Sign out') : null);
   } catch (e) {
     document.getElementById('store-info').replaceChildren(h('div', {class: 'muted'}, describeError(e)));
   }
+}
+
+async function signOut() {
+  await fetch('/admin/logout', {method: 'POST', credentials: 'same-origin', headers: {'X-Facta-Admin': '1'}});
+  location.reload();
 }
 
 async function route() {

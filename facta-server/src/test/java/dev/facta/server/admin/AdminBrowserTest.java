@@ -168,6 +168,7 @@ class AdminBrowserTest {
         waitForText("#streams-rows", "order-2");
         assertEquals(3, driver.findElements(By.cssSelector("#streams-rows tr")).size());
         waitForText("#store-info", "Head position");
+        assertTrue(driver.findElements(By.id("sign-out")).isEmpty(), "no sign-out without a token");
 
         WebElement search = visible("#stream-search");
         search.sendKeys("order-", Keys.ENTER);
@@ -357,6 +358,11 @@ class AdminBrowserTest {
         open("#/live");
         waitForText("#live-state", "live");
         waitForText("#live-rows", "OrderPlaced");
+
+        // signing out ends the session: the form is back
+        visible("#sign-out").click();
+        visible("#login-token");
+        assertEquals(401, new AdminHttp(server.url(), null).get("/admin/api/overview").status());
         driver.manage().deleteAllCookies();
     }
 

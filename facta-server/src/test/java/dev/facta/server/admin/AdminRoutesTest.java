@@ -47,6 +47,7 @@ class AdminRoutesTest {
         assertNotNull(csp);
         assertTrue(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), csp);
         assertEquals("nosniff", page.header("X-Content-Type-Options"));
+        assertEquals(200, http.get("/admin/").status());
 
         for (String asset : new String[]{"app.js", "api.js", "dom.js", "views.js", "live.js", "projections.js"}) {
             AdminHttp.Reply js = http.get("/admin/assets/" + asset);
