@@ -15,7 +15,7 @@ class DemoAndBenchCommandTest {
     void the_demo_appends_an_order_shows_a_conflict_and_says_where_the_data_lives() {
         String store = "sqlite:" + temp.resolve("demo/facta.db");
 
-        Facta demo = Facta.run("demo", "--store", store);
+        Facta demo = Facta.run("demo", "--store", store, "--port", "0", "--no-wait");
 
         assertThat(demo.exitCode()).as(demo.toString()).isZero();
         assertThat(demo.err()).isEmpty();
@@ -30,7 +30,7 @@ class DemoAndBenchCommandTest {
 
         Facta show = Facta.run("stream", "show", order, "--store", store);
         assertThat(show.out()).contains("5 events shown, last version 4");
-        assertThat(Facta.run("demo", "--store", store).exitCode()).as("the demo runs again on the same file").isZero();
+        assertThat(Facta.run("demo", "--store", store, "--port", "0", "--no-wait").exitCode()).as("the demo runs again on the same file").isZero();
     }
 
     @Test

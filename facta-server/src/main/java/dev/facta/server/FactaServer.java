@@ -4,6 +4,7 @@ import dev.facta.observability.StoreHealth;
 import dev.facta.postgres.PostgresEventStore;
 import dev.facta.postgres.PostgresProjectionStore;
 import dev.facta.projection.InMemoryProjectionStore;
+import dev.facta.projection.ProjectionEngine;
 import dev.facta.projection.ProjectionStore;
 import dev.facta.server.admin.AdminUi;
 import dev.facta.sqlite.SqliteEventStore;
@@ -83,6 +84,7 @@ public final class FactaServer implements AutoCloseable {
     private final boolean ownsRegistry;
     private final JvmGcMetrics gcMetrics;
     private final StoreHealth health;
+    private final ProjectionEngine engine;
     private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
     private Javalin app;
@@ -110,9 +112,10 @@ public final class FactaServer implements AutoCloseable {
             gcMetrics = null;
         }
         this.ownsProjections = b.projections == null;
-        this.projections = ownsProjections ? derivedProjectionStore(b.events) : b.projections;
+        this.projections = ownsProjections ? projectionStoreFor(b.events) : b.projections;
         this.events = InstrumentedStore.wrap(b.events, registry);
         this.health = new StoreHealth(b.events, b.healthTimeout);
+        this.engine = b.engine;
         this.context = new ServerContext(events, Optional.ofNullable(projections), b.stateViews, jsonMapper(limits), registry);
     }
 
@@ -122,11 +125,11 @@ public final class FactaServer implements AutoCloseable {
     }
 
     /**
-     * The projection store in the same database as the event store: SQLite and PostgreSQL stores have
-     * one; for the in-memory store it is a new in-memory one; other stores (decorated ones included)
-     * have none the server can know of.
+     * The projection store in the same database as the event store (looking through decorators): the
+     * SQLite and PostgreSQL stores have one; for the in-memory store it is a new in-memory one; other
+     * stores have none the server knows of (null).
      */
-    static ProjectionStore derivedProjectionStore(EventStore store) {
+    public static ProjectionStore projectionStoreFor(EventStore store) {
         EventStore s = store;
         while (s instanceof ForwardingEventStore f) {
             s = f.underlying();
@@ -173,6 +176,13 @@ public final class FactaServer implements AutoCloseable {
         try {
             app.start(host, requestedPort);
         } catch (RuntimeException e) {
+            // e.g. the port is in use: release what was made, so the caller only has to report it
+            closed = true;
+            try {
+                app.stop();
+            } catch (RuntimeException ignored) {
+                // it never ran
+            }
             closeOwned();
             throw e;
         }
@@ -200,7 +210,7 @@ public final class FactaServer implements AutoCloseable {
         routes.exception(Exception.class, (e, ctx) -> Errors.write(ctx, json, Errors.classify(e, ctx)));
         routes.before(api::guard);
         api.install(routes);
-        AdminUi.install(routes, context);
+        AdminUi.install(routes, context, engine);
     }
 
     /** The port the server listens on (the one chosen by the system when the builder said 0). */
@@ -265,6 +275,11 @@ public final class FactaServer implements AutoCloseable {
             stream.shutdown();
         }
         return !closing;
+    }
+
+    /** How many live subscriptions are open. */
+    int openSubscriptions() {
+        return streams.size();
     }
 
     void unregister(SseStream stream) {
@@ -353,6 +368,7 @@ public final class FactaServer implements AutoCloseable {
         private final EventStore events;
         private final List<StateView> stateViews = new ArrayList<>();
         private ProjectionStore projections;
+        private ProjectionEngine engine;
         private String host = "127.0.0.1";
         private int port;
         private String authToken;
@@ -369,6 +385,16 @@ public final class FactaServer implements AutoCloseable {
         /** The projection store the admin UI shows; default: the one in the event store's database. */
         public Builder projections(ProjectionStore projections) {
             this.projections = Objects.requireNonNull(projections, "projections");
+            return this;
+        }
+
+        /**
+         * The application's projection engine when it runs in this process: the admin UI then retries
+         * dead letters through it. It should run on the same projection store as the server. The server
+         * neither starts nor closes it.
+         */
+        public Builder projectionEngine(ProjectionEngine engine) {
+            this.engine = Objects.requireNonNull(engine, "engine");
             return this;
         }
 
