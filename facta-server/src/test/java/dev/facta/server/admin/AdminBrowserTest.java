@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
@@ -128,7 +129,7 @@ class AdminBrowserTest {
     /** Waits for the condition; on a timeout the error shows the page's text and the browser's console. */
     static <T> T until(WebDriver driver, Function<WebDriver, T> condition) {
         try {
-            return new WebDriverWait(driver, WAIT).until(condition::apply);
+            return new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(condition::apply);
         } catch (TimeoutException e) {
             throw new AssertionError("timed out at " + driver.getCurrentUrl() + "\n--- page text:\n"
                     + driver.findElement(By.tagName("body")).getText() + "\n--- browser console:\n" + console(driver), e);
@@ -181,7 +182,7 @@ class AdminBrowserTest {
         assertEquals(2, rows.size());
         assertTrue(rows.get(0).getText().contains("OrderPaid"), "newest first");
         driver.findElement(By.id("stream-direction")).click();
-        until(d -> d.findElements(By.cssSelector("#stream-events tbody tr")).getFirst().getText().contains("OrderPlaced") ? true : null);
+        waitForText("#stream-events tbody tr", "OrderPlaced"); // the first row: oldest first now
 
         // markup in event data is shown as text, never interpreted
         open("#/stream?name=customer-7");
