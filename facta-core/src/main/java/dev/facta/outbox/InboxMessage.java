@@ -14,7 +14,7 @@ import java.util.Objects;
  * A message received from a broker or endpoint, on its way into an {@link Inbox}. The {@link #id()} is
  * what duplicates are recognized by: for messages a Facta relay sent, the event id.
  *
- * @param id          the message id (1 to 512 characters)
+ * @param id          the message id (1 to 512 characters, no control characters)
  * @param destination where it arrived: the NATS subject, the RabbitMQ routing key, the webhook path
  * @param headers     the headers as received; {@link #header} looks them up ignoring case
  * @param payload     the body
@@ -22,9 +22,8 @@ import java.util.Objects;
 public record InboxMessage(String id, String destination, Map<String, String> headers, byte[] payload) {
 
     public InboxMessage {
-        if (id == null || id.isEmpty() || id.length() > 512) {
-            throw new InvalidInputException("id", "a message id is 1 to 512 characters: " + id);
-        }
+        if (id == null || id.isEmpty()) throw new InvalidInputException("id", "a message has no id");
+        dev.facta.readmodel.Documents.checkId(id); // 1-512 characters, no control characters
         Objects.requireNonNull(destination, "destination");
         headers = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(headers, "headers")));
         Objects.requireNonNull(payload, "payload");

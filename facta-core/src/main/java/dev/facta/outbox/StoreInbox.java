@@ -17,6 +17,7 @@ import dev.facta.readmodel.UniqueViolationException;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -35,15 +36,22 @@ public final class StoreInbox implements Inbox {
     private static final String MESSAGE_ID = "messageId";
     private static final String PROCESSED_AT = "processedAt";
 
-    /** A processed id; {@code key} is the document's own id (random: the unique index guards the message id). */
+    /**
+     * A processed id is two documents: a marker whose document id is the message id (looked up by id,
+     * so the check costs one key lookup in every store) and a guard with a random id whose
+     * {@code messageId} field is under a unique index (so two transactions recording the same id
+     * cannot both commit). {@code key} is the document's own id.
+     */
     private record Mark(String key, String messageId, String destination, long processedAt) {
     }
 
     private static final DocumentCodec<Mark> CODEC = new DocumentCodec<>() {
         @Override
         public String encode(Mark m) {
-            return "{\"key\":" + Json.quote(m.key) + ",\"" + MESSAGE_ID + "\":" + Json.quote(m.messageId) + ",\"destination\":" + Json.quote(m.destination)
-                    + ",\"" + PROCESSED_AT + "\":" + m.processedAt + "}";
+            StringBuilder sb = new StringBuilder(160).append("{\"key\":").append(Json.quote(m.key));
+            if (m.messageId != null) sb.append(",\"" + MESSAGE_ID + "\":").append(Json.quote(m.messageId));
+            return sb.append(",\"destination\":").append(Json.quote(m.destination))
+                    .append(",\"" + PROCESSED_AT + "\":").append(m.processedAt).append('}').toString();
         }
 
         @Override
@@ -105,9 +113,13 @@ public final class StoreInbox implements Inbox {
         try {
             boolean handled = store.inTransaction(tx -> {
                 DocumentCollection<Mark> marks = tx.collection(collection, CODEC);
-                if (marks.count(Query.where(MESSAGE_ID, Predicate.eq(message.id()))) > 0) return false;
-                String key = UUID.randomUUID().toString();
-                marks.put(key, new Mark(key, message.id(), message.destination(), clock.millis()));
+                if (marks.get(message.id()).isPresent()) return false;
+                long now = clock.millis();
+                String guard = "g:" + UUID.randomUUID();
+                Map<String, Mark> both = new LinkedHashMap<>();
+                both.put(guard, new Mark(guard, message.id(), message.destination(), now));
+                both.put(message.id(), new Mark(message.id(), null, message.destination(), now));
+                marks.putMany(both);
                 handler.handle(message, new Context(tx));
                 return true;
             });
@@ -124,7 +136,7 @@ public final class StoreInbox implements Inbox {
 
     @Override
     public boolean seen(String messageId) {
-        return store.readModels().collection(collection, CODEC).count(Query.where(MESSAGE_ID, Predicate.eq(messageId))) > 0;
+        return store.readModels().collection(collection, CODEC).get(dev.facta.readmodel.Documents.checkId(messageId)).isPresent();
     }
 
     /** How many duplicates this instance dropped since it was created. */
@@ -134,7 +146,7 @@ public final class StoreInbox implements Inbox {
 
     /** How many message ids are remembered. */
     public long size() {
-        return store.readModels().collection(collection, CODEC).count(Query.all());
+        return store.readModels().collection(collection, CODEC).count(Query.where(MESSAGE_ID, Predicate.exists()));
     }
 
     /**
@@ -147,16 +159,20 @@ public final class StoreInbox implements Inbox {
         Query q = Query.where(PROCESSED_AT, Predicate.lt(BigDecimal.valueOf(before.toEpochMilli()))).limit(1000);
         long removed = 0;
         while (true) {
-            int n = store.inTransaction(tx -> {
+            long[] n = store.inTransaction(tx -> {
                 DocumentCollection<Mark> marks = tx.collection(collection, CODEC);
-                int count = 0;
+                long docs = 0;
+                long ids = 0;
                 for (Mark m : marks.find(q).items()) {
-                    if (marks.delete(m.key())) count++;
+                    if (marks.delete(m.key())) {
+                        docs++;
+                        if (m.messageId() != null) ids++;
+                    }
                 }
-                return count;
+                return new long[]{docs, ids};
             });
-            if (n == 0) return removed;
-            removed += n;
+            if (n[0] == 0) return removed;
+            removed += n[1];
         }
     }
 
