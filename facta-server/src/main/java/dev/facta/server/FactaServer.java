@@ -60,8 +60,8 @@ import java.util.concurrent.TimeoutException;
  * stack trace (unexpected errors are logged instead); a refused request has changed nothing.
  *
  * <p>{@link #close()} shuts down gracefully: new requests are refused with 503, live subscriptions
- * end with a {@code shutdown} event, requests in flight (appends included) finish within the
- * shutdown timeout, and then the HTTP server stops. The event store is the caller's and stays open;
+ * end with a {@code shutdown} event, new connections are refused, requests in flight (appends
+ * included) finish, all within the shutdown timeout, and then the HTTP server stops. The event store is the caller's and stays open;
  * a projection store the server derived from it is closed if it needs closing.
  *
  * <p>Handlers run on virtual threads, so each open subscription costs a parked virtual thread, not
@@ -70,7 +70,6 @@ import java.util.concurrent.TimeoutException;
 public final class FactaServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FactaServer.class.getName());
 
-    private final EventStore store;
     private final EventStore events;
     private final ProjectionStore projections;
     private final boolean ownsProjections;
@@ -92,7 +91,6 @@ public final class FactaServer implements AutoCloseable {
     private boolean closed;
 
     private FactaServer(Builder b) {
-        this.store = b.events;
         this.limits = b.limits;
         this.auth = new Auth(b.authToken);
         this.host = b.host;
@@ -240,10 +238,6 @@ public final class FactaServer implements AutoCloseable {
         return auth.required();
     }
 
-    EventStore rawStore() {
-        return store;
-    }
-
     EventStore events() {
         return events;
     }
@@ -290,8 +284,9 @@ public final class FactaServer implements AutoCloseable {
     }
 
     /**
-     * Shuts down gracefully (see the class comment), waiting at most the shutdown timeout for
-     * subscriptions to end and then again for requests in flight. Calling it again does nothing.
+     * Shuts down gracefully (see the class comment): subscriptions end, the listening socket closes,
+     * requests in flight finish, all within the shutdown timeout; a request still running after it is
+     * cut off. Calling it again does nothing.
      */
     @Override
     public void close() {

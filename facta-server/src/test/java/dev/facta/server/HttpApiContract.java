@@ -286,6 +286,12 @@ abstract class HttpApiContract {
         }
 
         @Test
+        void a_number_longer_than_a_thousand_digits_is_400() {
+            String body = "[{\"type\":\"A\",\"data\":{\"n\":" + "9".repeat(1001) + "}}]";
+            assertRefusedAndNothingStored(http.post("/streams/victim-1", body), 400, "bad_request");
+        }
+
+        @Test
         void illegal_stream_names_are_400() {
             for (String name : List.of("%20leading-space", "trailing-space%20", "bell%07", "line%0Abreak", "x".repeat(257))) {
                 Http.Reply r = http.post("/streams/" + name, "[{\"type\":\"A\",\"data\":{}}]");
