@@ -26,6 +26,49 @@ class InternalErrorTest {
         }
     }
 
+    /** A store whose reads of the log fail from a moment on, as when its database goes away. */
+    static final class FailingLaterStore extends ForwardingEventStore {
+        volatile boolean failing;
+
+        FailingLaterStore() {
+            super(new InMemoryEventStore());
+        }
+
+        @Override
+        public AllSlice readAll(long fromPosition, int maxCount, EventFilter filter) {
+            if (failing) throw new IllegalStateException("connection refused (password=hunter2)");
+            return delegate.readAll(fromPosition, maxCount, filter);
+        }
+    }
+
+    @Test
+    void a_subscription_whose_store_fails_ends_with_an_error_event_and_resumes_after_the_last_event_seen() throws Exception {
+        try (FailingLaterStore store = new FailingLaterStore(); FactaServer server = FactaServer.builder(store).build().start()) {
+            Http http = new Http(server);
+            http.append("order-1", "[{\"type\":\"A\",\"data\":{}},{\"type\":\"B\",\"data\":{}}]");
+            SseClient sse = SseClient.open(http, "/subscribe/all");
+            assertThat(sse.take(2, java.time.Duration.ofSeconds(10))).extracting(SseClient.Event::id).containsExactly("1", "2");
+
+            store.failing = true;
+            http.append("order-1", "[{\"type\":\"C\",\"data\":{}}]");
+
+            SseClient.Event error = sse.take(1, java.time.Duration.ofSeconds(10)).getFirst();
+            assertThat(error.event()).isEqualTo("error");
+            assertThat(error.json().get("error").stringValue()).isEqualTo("internal_error");
+            assertThat(error.data()).doesNotContain("hunter2");
+            sse.ended.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(server.openSubscriptions()).isZero();
+
+            store.failing = false;
+            try (SseClient resumed = SseClient.open(http, "/subscribe/all", "Last-Event-ID", "2")) {
+                SseClient.Event next = resumed.take(1, java.time.Duration.ofSeconds(10)).getFirst();
+                assertThat(next.id()).isEqualTo("3");
+                assertThat(next.json().get("type").stringValue()).isEqualTo("C");
+            }
+            sse.close();
+        }
+    }
+
     @Test
     void an_unexpected_exception_is_500_in_the_error_shape_and_logged_not_shown() {
         java.util.List<LogRecord> logged = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
