@@ -44,6 +44,20 @@ public final class BenchmarkRunner {
                         note("skipping " + scenario.id() + " impl=" + impl.id() + " store=" + target.kind().id() + ": " + skip);
                         continue;
                     }
+                    if (scenario == Scenario.OUTBOX_RELAY) {
+                        // one line per broker, in the standard format; the note before each names the broker
+                        for (OutboxRelayBench.Broker broker : OutboxRelayBench.available(this::note)) {
+                            if (config.warmUp()) {
+                                note("warming up outbox-relay broker=" + broker.id + " on " + target.describe());
+                                measureOutbox(target, broker, true);
+                            }
+                            note("measuring outbox-relay broker=" + broker.id + " on " + target.describe());
+                            BenchResult r = measureOutbox(target, broker, false);
+                            results.add(r);
+                            out.accept(r.line());
+                        }
+                        continue;
+                    }
                     if (config.warmUp()) {
                         note("warming up " + scenario.id() + " impl=" + impl.id() + " on " + target.describe());
                         measure(target, scenario, impl, true);
@@ -70,6 +84,9 @@ public final class BenchmarkRunner {
         }
         if (scenario == Scenario.PROJECTION_CATCHUP && impl == Impl.RAWJDBC) {
             return "projections are a Facta notion";
+        }
+        if (scenario == Scenario.OUTBOX_RELAY && impl == Impl.RAWJDBC) {
+            return "the outbox relay is a Facta notion";
         }
         if (scenario == Scenario.READ_ALL_AFTER_ROLLBACKS && impl == Impl.FACTA && !FactaSubject.canRollBack(target.kind())) {
             return "the " + target.kind().id() + " store has no hook to roll back an append transaction";
@@ -123,13 +140,26 @@ public final class BenchmarkRunner {
                 case APPEND_SINGLE -> appendResult(scenario, impl, target, AppendLoad.run(single, subject, false));
                 case READ_ALL -> readResult(scenario, impl, target, subject, batched, false);
                 case READ_ALL_AFTER_ROLLBACKS -> readResult(scenario, impl, target, subject, batched, true);
-                case LOAD_AGGREGATE, LOAD_AGGREGATE_SNAPSHOTS, SUBSCRIPTION_LATENCY, PROJECTION_CATCHUP ->
+                case LOAD_AGGREGATE, LOAD_AGGREGATE_SNAPSHOTS, SUBSCRIPTION_LATENCY, PROJECTION_CATCHUP, OUTBOX_RELAY ->
                         throw new IllegalStateException("handled above");
             };
         } catch (FactaException e) {
             throw e;
         } catch (Exception e) {
             throw new FactaException(scenario.id() + " impl=" + impl.id() + " store=" + target.kind().id() + " failed: " + e, e);
+        }
+    }
+
+    private BenchResult measureOutbox(StoreTarget target, OutboxRelayBench.Broker broker, boolean warmUp) {
+        Shape batched = Shape.batched(config.scale());
+        if (warmUp) batched = batched.warmUp();
+        try (FreshStore fresh = FreshStore.create(target).settled()) {
+            OutboxRelayBench.Timing t = OutboxRelayBench.run(fresh.factaUrl(), batched, broker);
+            return new BenchResult(Scenario.OUTBOX_RELAY, Impl.FACTA, target.kind(), t.events(), t.nanos() / 1e9, null, null);
+        } catch (FactaException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new FactaException("outbox-relay broker=" + broker.id + " store=" + target.kind().id() + " failed: " + e, e);
         }
     }
 

@@ -24,7 +24,9 @@ public enum Scenario {
     /** An async projection catches up on the append-batched load, checkpointing with its read model. */
     PROJECTION_CATCHUP("projection-catchup", false),
     /** Append-to-handler latency of a live subscription to the global log under the append-single load. */
-    SUBSCRIPTION_LATENCY("subscription-latency", false);
+    SUBSCRIPTION_LATENCY("subscription-latency", false),
+    /** The outbox relay publishes the append-batched load to each reachable broker, one line per broker. */
+    OUTBOX_RELAY("outbox-relay", false);
 
     private final String id;
     private final boolean measuresAppends;

@@ -37,7 +37,9 @@ class BenchmarkRunnerTest {
     }
 
     private static BenchConfig everything(StoreTarget... stores) {
-        return new BenchConfig(List.of(stores), List.of(Scenario.values()), List.of(Impl.values()), TINY,
+        // outbox-relay prints one line per reachable broker: OutboxRelayBenchTest checks it
+        List<Scenario> scenarios = java.util.Arrays.stream(Scenario.values()).filter(s -> s != Scenario.OUTBOX_RELAY).toList();
+        return new BenchConfig(List.of(stores), scenarios, List.of(Impl.values()), TINY,
                 BenchConfig.DEFAULT_PAGE_SIZE, true);
     }
 
