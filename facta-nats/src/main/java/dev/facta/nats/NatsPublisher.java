@@ -34,6 +34,7 @@ import java.util.function.Function;
  * connections) means unavailable.
  */
 public final class NatsPublisher implements OutboxPublisher {
+    private static final System.Logger LOG = System.getLogger(NatsPublisher.class.getName());
     private final Connection connection;
     private final boolean ownConnection;
     private final JetStream jetStream;
@@ -61,10 +62,35 @@ public final class NatsPublisher implements OutboxPublisher {
         return new Builder(connect(url), true);
     }
 
-    /** The connection options the URL constructor uses. */
+    /**
+     * The connection options the URL constructor uses: reconnect for ever every 500 ms, no reconnect
+     * buffer, and the client's connection errors logged once per outage (through
+     * {@code System.Logger}) rather than on every reconnect attempt.
+     */
     public static Options options(String url) {
         return new Options.Builder().server(url).maxReconnects(-1).reconnectWait(Duration.ofMillis(500))
-                .connectionTimeout(Duration.ofSeconds(5)).reconnectBufferSize(0).build();
+                .connectionTimeout(Duration.ofSeconds(5)).reconnectBufferSize(0)
+                .errorListener(new QuietErrors()).connectionListener((conn, event) ->
+                        LOG.log(System.Logger.Level.INFO, "NATS connection to " + url + ": " + event))
+                .build();
+    }
+
+    /** Logs the client's errors at DEBUG after the first of an outage, which is logged as a WARNING. */
+    private static final class QuietErrors implements io.nats.client.ErrorListener {
+        private volatile boolean reported;
+
+        @Override
+        public void errorOccurred(Connection conn, String error) {
+            LOG.log(System.Logger.Level.WARNING, "NATS error: " + error);
+        }
+
+        @Override
+        public void exceptionOccurred(Connection conn, Exception exp) {
+            boolean connected = conn != null && conn.getStatus() == Connection.Status.CONNECTED;
+            if (connected) reported = false;
+            LOG.log(reported ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, "NATS connection problem: " + exp);
+            reported = !connected;
+        }
     }
 
     static Connection connect(String url) throws IOException, InterruptedException {
