@@ -30,12 +30,13 @@ class NatsOutboxTest extends OutboxBrokerContract {
 
     @BeforeAll
     static void connect() throws Exception {
+        assumeReachable(BROKER, "NATS with JetStream");
         admin = Nats.connect(NatsPublisher.options("nats://127.0.0.1:4222"));
     }
 
     @AfterAll
     static void disconnect() throws Exception {
-        admin.close();
+        if (admin != null) admin.close();
     }
 
     private static StreamConfiguration config(String name, long maxMsgSize) {
