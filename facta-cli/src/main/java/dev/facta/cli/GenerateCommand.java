@@ -26,12 +26,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code facta generate aggregate|projection <Name>}: source files with their tests, added to an
+ * {@code facta generate aggregate|projection|saga <Name>}: source files with their tests, added to an
  * existing Maven project (the one {@code facta init} made, or any with {@code src/main/java}). Existing
  * files are never overwritten: when one of the files to write exists, nothing is written.
  */
 @Command(name = "generate",
-        description = {"Add an aggregate (a decider with its commands, events and state) or a projection, with tests, to a project.",
+        description = {"Add an aggregate (a decider with its commands, events and state), a projection or a process manager,"
+                + " with tests, to a project.",
                 "Files go to src/main/java and src/test/java of the project in --dir; nothing is overwritten."},
         subcommands = {GenerateCommand.Aggregate.class, GenerateCommand.ProjectionGen.class, GenerateCommand.Saga.class})
 final class GenerateCommand implements Callable<Integer> {
@@ -220,20 +221,52 @@ final class GenerateCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------------ saga
 
-    @Command(name = "saga", description = {"Not available yet: Facta has no saga or process-manager API so far.",
-            "The command exits with status 1 and generates nothing; a later release adds the API and this generator."})
+    @Command(name = "saga", description = {"Generate a process manager with its test.",
+            "<Name> is a state machine (a sealed interface of records) started by <Name>Started: it requests a"
+                    + " confirmation and schedules a deadline, then completes on <Name>Confirmed or cancels when the"
+                    + " deadline fires, ending either way; it carries the JSON mapping of its events and commands and"
+                    + " runtime(...) to run it in a SagaRuntime. <Name>Test checks it Given/When/Then with facta-test's"
+                    + " SagaFixture: commands issued, state, deadline scheduled and firing.",
+            "Needs facta-core, facta-jackson and (for tests) facta-test and JUnit 5, as 'facta init' projects have."})
     static final class Saga implements Callable<Integer> {
-        @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "The saga's name.")
+        @Parameters(index = "0", paramLabel = "NAME", description = "The process manager, in UpperCamelCase: OrderFulfilment.")
         String name;
 
         @picocli.CommandLine.Mixin
         Target target;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() {
-            throw new FactaException("generate saga: Facta has no saga or process-manager API yet (it comes in a later release),"
-                    + " so there is nothing to generate; nothing was written");
+            Project project = Project.at(target.dir);
+            List<Scaffold.GeneratedFile> files = sagaFiles(project, project.packageFor(target.pkg, checkName(name)), name);
+            Scaffold.writeAll(files);
+            report(spec.commandLine().getOut(), project, files);
+            return Main.OK;
         }
+
+        /** The types a process manager declares inside its class, which its own name must not repeat. */
+        private static final Set<String> NESTED = Set.of("Event", "Command", "State", "AwaitingConfirmation", "Completed",
+                "TimedOut");
+
+        static String checkName(String name) {
+            return Scaffold.checkTypeName(name, NESTED);
+        }
+    }
+
+    /** The files of a process manager, checked for clashes between the names it generates and the ones it imports. */
+    static List<Scaffold.GeneratedFile> sagaFiles(Project project, String pkg, String name) {
+        Saga.checkName(name);
+        Map<String, String> v = Scaffold.nameValues(pkg, name);
+        Path main = Scaffold.packageDir(project.mainJava(), pkg);
+        Path test = Scaffold.packageDir(project.testJava(), pkg);
+        List<Scaffold.GeneratedFile> files = List.of(
+                file(main.resolve(name + ".java"), "saga/ProcessManager.java.tmpl", v),
+                file(test.resolve(name + "Test.java"), "saga/ProcessManagerTest.java.tmpl", v));
+        checkNoClash(files, pkg, name);
+        return files;
     }
 
     // ------------------------------------------------------------------ shared

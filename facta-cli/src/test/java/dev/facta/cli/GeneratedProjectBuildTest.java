@@ -15,11 +15,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The promise of {@code facta init} and {@code facta generate}: the project builds and its tests pass.
- * A project is created (installing the Facta jars into a fresh local repository), an aggregate and a
- * projection are generated into it, and the project's own Maven wrapper builds it offline. The fresh
- * repository is the head of a chained local repository whose tail is this machine's, so Facta comes
- * from what {@code init} installed and everything else (plugins, JUnit, Jackson) from what this
- * machine's builds already downloaded.
+ * A project is created (installing the Facta jars into a fresh local repository), an aggregate, a
+ * projection and a process manager are generated into it, and the project's own Maven wrapper builds
+ * it offline. The fresh repository is the head of a chained local repository whose tail is this
+ * machine's, so Facta comes from what {@code init} installed and everything else (plugins, JUnit,
+ * Jackson) from what this machine's builds already downloaded.
  */
 class GeneratedProjectBuildTest {
     @TempDir
@@ -36,6 +36,8 @@ class GeneratedProjectBuildTest {
         Facta projection = Facta.run("generate", "projection", "OrderSummaries", "--category", "purchase_order",
                 "--dir", project.toString());
         assertThat(projection.exitCode()).as(projection.toString()).isZero();
+        Facta saga = Facta.run("generate", "saga", "OrderFulfilment", "--dir", project.toString());
+        assertThat(saga.exitCode()).as(saga.toString()).isZero();
         assertThat(FactaArtifacts.directory(repo, "facta-core", FactaArtifacts.version())).isDirectory();
 
         Path log = temp.resolve("build.log");
@@ -55,11 +57,11 @@ class GeneratedProjectBuildTest {
         assertThat(done).as("the build ended within 10 minutes\n" + output).isTrue();
         assertThat(maven.exitValue()).as(output).isZero();
         assertThat(output).contains("BUILD SUCCESS");
-        // 7 + 2 (Task) + 2 (TaskActivity) + 2 (App) + 7 + 2 (PurchaseOrder) + 2 (OrderSummaries)
-        assertThat(output).as(output).contains("Tests run: 24, Failures: 0, Errors: 0, Skipped: 0");
+        // 7 + 2 (Task) + 2 (TaskActivity) + 2 (App) + 7 + 2 (PurchaseOrder) + 2 (OrderSummaries) + 8 (OrderFulfilment)
+        assertThat(output).as(output).contains("Tests run: 32, Failures: 0, Errors: 0, Skipped: 0");
         for (String test : List.of("task.TaskDeciderTest", "task.TaskStorageTest", "task.TaskActivityTest", "AppTest",
                 "purchaseorder.PurchaseOrderDeciderTest", "purchaseorder.PurchaseOrderStorageTest",
-                "ordersummaries.OrderSummariesTest")) {
+                "ordersummaries.OrderSummariesTest", "orderfulfilment.OrderFulfilmentTest")) {
             assertThat(project.resolve("target/surefire-reports/com.example.shop." + test + ".txt")).as(test).exists();
         }
         assertThat(project.resolve("target/shop-0.1.0-SNAPSHOT.jar")).isRegularFile();

@@ -164,13 +164,62 @@ class InitAndGenerateCommandTest {
     }
 
     @Test
-    void generate_saga_says_the_api_does_not_exist_yet() {
-        Facta r = Facta.run("generate", "saga", "Shipping", "--dir", temp.toString());
+    void generate_saga_writes_a_process_manager_and_its_test_and_keeps_the_generators_rules() throws IOException {
+        Path project = temp.resolve("shop");
+        assertThat(init(project.toString()).exitCode()).isZero();
+        String dir = project.toString();
 
-        assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.errLines()).hasSize(1);
-        assertThat(r.err()).contains("no saga or process-manager API yet").contains("nothing was written");
-        assertThat(r.out()).isEmpty();
+        Facta r = Facta.run("generate", "saga", "OrderFulfilment", "--dir", dir);
+
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.outLines()).containsExactly(
+                "created src/main/java/com/example/shop/orderfulfilment/OrderFulfilment.java",
+                "created src/test/java/com/example/shop/orderfulfilment/OrderFulfilmentTest.java",
+                "2 files; build and test them with ./mvnw verify");
+        Path source = project.resolve("src/main/java/com/example/shop/orderfulfilment/OrderFulfilment.java");
+        assertThat(source).content()
+                .contains("package com.example.shop.orderfulfilment;")
+                .contains("public static final String NAME = \"order-fulfilment\";")
+                .contains("public record OrderFulfilmentStarted(String id) implements Event")
+                .contains(".startedBy(\"OrderFulfilmentStarted\", OrderFulfilmentStarted.class")
+                .contains(".on(\"OrderFulfilmentConfirmed\", OrderFulfilmentConfirmed.class")
+                .contains(".onDeadline(CONFIRMATION_TIMEOUT")
+                .doesNotContain("{{");
+        assertThat(project.resolve("src/test/java/com/example/shop/orderfulfilment/OrderFulfilmentTest.java")).content()
+                .contains("SagaFixture.of(OrderFulfilment.PROCESS)").doesNotContain("{{");
+
+        // nothing is overwritten, and a refused run writes nothing
+        Files.writeString(source, "// edited by hand");
+        Files.delete(project.resolve("src/test/java/com/example/shop/orderfulfilment/OrderFulfilmentTest.java"));
+        Facta again = Facta.run("generate", "saga", "OrderFulfilment", "--dir", dir);
+        assertThat(again.exitCode()).as(again.toString()).isEqualTo(1);
+        assertThat(again.err()).contains("refusing to overwrite").contains("OrderFulfilment.java").contains("nothing was written");
+        assertThat(source).hasContent("// edited by hand");
+        assertThat(project.resolve("src/test/java/com/example/shop/orderfulfilment/OrderFulfilmentTest.java")).doesNotExist();
+
+        // names: bad shapes, java.lang types and the types it declares inside itself are bad usage
+        for (String name : List.of("shipping", "Order-Fulfilment", "Object", "State", "Event", "Command", "Completed",
+                "A".repeat(41))) {
+            Facta bad = Facta.run("generate", "saga", name, "--dir", dir);
+            assertThat(bad.exitCode()).as(name + ": " + bad).isEqualTo(2);
+            assertThat(bad.out()).as(name).isEmpty();
+        }
+        for (String name : List.of("ProcessManager", "SagaRuntime", "Duration", "SagaFixture")) {
+            Facta clash = Facta.run("generate", "saga", name, "--dir", dir);
+            assertThat(clash.exitCode()).as(name + ": " + clash).isEqualTo(2);
+            assertThat(clash.err()).as(name).contains("clashes");
+        }
+        assertThat(Facta.run("generate", "saga", "Shipping", "--package", "com.shop.new", "--dir", dir).exitCode()).isEqualTo(2);
+        assertThat(Facta.run("generate", "saga", "--dir", dir).exitCode()).isEqualTo(2);
+        Facta noProject = Facta.run("generate", "saga", "Shipping", "--dir",
+                Files.createDirectories(temp.resolve("empty")).toString());
+        assertThat(noProject.exitCode()).isEqualTo(1);
+        assertThat(noProject.err()).contains("no project in");
+
+        try (Stream<Path> files = Files.walk(project.resolve("src/main/java/com/example/shop"))) {
+            assertThat(files.filter(Files::isDirectory).map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("shop", "task", "orderfulfilment");
+        }
     }
 
     @Test
@@ -180,6 +229,7 @@ class InitAndGenerateCommandTest {
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(Facta.run("generate", "aggregate", "PurchaseOrder", "--dir", project.toString()).exitCode()).isZero();
         assertThat(Facta.run("generate", "projection", "OrderTotals", "--dir", project.toString()).exitCode()).isZero();
+        assertThat(Facta.run("generate", "saga", "OrderFulfilment", "--dir", project.toString()).exitCode()).isZero();
         assertThat(project.resolve("pom.xml")).content().contains("<artifactId>facta-postgres</artifactId>")
                 .doesNotContain("facta-sqlite").doesNotContain("enable-native-access");
         assertThat(project.resolve("src/main/java/org/acme/pg/App.java")).content()
@@ -192,7 +242,7 @@ class InitAndGenerateCommandTest {
         try (Stream<Path> files = Files.walk(project.resolve("src"))) {
             sources = files.filter(p -> p.toString().endsWith(".java")).toList();
         }
-        assertThat(sources).hasSize(18);
+        assertThat(sources).hasSize(20);
         compile(sources, Files.createDirectories(temp.resolve("classes")));
     }
 
