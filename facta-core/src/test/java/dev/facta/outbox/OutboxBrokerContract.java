@@ -189,6 +189,27 @@ public abstract class OutboxBrokerContract {
     }
 
     @Test
+    void theBridgeGivesUpAMessageItsHandlerKeepsFailingOnAndGoesOn() throws Exception {
+        AtomicInteger failures = new AtomicInteger();
+        closeables.add(consume(name, inbox, (m, ctx) -> {
+            if ("order-bad".equals(m.stream())) {
+                failures.incrementAndGet();
+                throw new IllegalStateException("handler cannot take it");
+            }
+            EffectLog.HANDLER.handle(m, ctx);
+        }));
+        start(relay(counted(brokerAddress())).build());
+        append("order-bad", event(0));
+        for (int i = 0; i < 3; i++) append("order-1", event(i));
+        await("the next messages handled", Duration.ofSeconds(30),
+                () -> EffectLog.read(inbox).getOrDefault("order-1", List.of()).size() == 3);
+        assertThat(failures.get()).isEqualTo(DeliveryPolicy.defaults().maxAttempts()); // retried in place, then given up
+        assertThat(EffectLog.read(inbox)).doesNotContainKey("order-bad");
+        Thread.sleep(500);
+        assertThat(failures.get()).isEqualTo(DeliveryPolicy.defaults().maxAttempts()); // and not redelivered
+    }
+
+    @Test
     void aBrokerUnreachableForThirtySecondsLosesNothingReordersNothingAndDuplicatesNoEffect() throws Exception {
         startConsumer();
         Map<String, Integer> appended = new ConcurrentHashMap<>();
