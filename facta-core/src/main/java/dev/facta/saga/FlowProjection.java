@@ -46,7 +46,7 @@ final class FlowProjection implements Projection {
     public void applyBatch(List<RecordedEvent> events, ProjectionContext context) throws Exception {
         Session s = new Session(runtime, flow, kind -> context.collection(flow.names().base(kind), SagaJson.CODEC));
         s.handleEvents(events);
-        s.unlockAll();
+        s.finish();
         if (s.due()) runtime.signal();
     }
 

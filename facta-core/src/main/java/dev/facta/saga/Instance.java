@@ -23,8 +23,27 @@ final class Instance {
         this.doc = doc;
     }
 
+    /** An instance over a deep copy of the document, so that changing it leaves the original alone. */
     static Instance of(Map<String, Object> doc) {
-        return new Instance(new LinkedHashMap<>(doc));
+        return new Instance(copy(doc));
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> copy(Map<String, Object> doc) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (var e : doc.entrySet()) out.put(e.getKey(), copyValue(e.getValue()));
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object copyValue(Object v) {
+        if (v instanceof Map<?, ?> m) return copy((Map<String, Object>) m);
+        if (v instanceof java.util.List<?> l) {
+            java.util.List<Object> out = new java.util.ArrayList<>(l.size());
+            for (Object o : l) out.add(copyValue(o));
+            return out;
+        }
+        return v;
     }
 
     static Instance create(String id, boolean saga, SagaStatus status, Instant now) {

@@ -364,16 +364,20 @@ public final class SagaRuntime implements AutoCloseable {
         }
     }
 
-    /** The deadlines an instance has scheduled, soonest first. */
+    /**
+     * The deadlines an instance has scheduled, soonest first, with the time they were scheduled for
+     * (a deadline whose handler failed keeps it while it waits for its next attempt, or for good once
+     * parked after its last).
+     */
     public List<Deadline> deadlines(String name, String instanceId) {
         Flow flow = flow(name);
         Session.checkId(instanceId);
         ensureReady();
         List<Deadline> out = new ArrayList<>();
         for (Map<String, Object> d : collection(flow, Names.DEADLINES)
-                .find(Query.where("instance", Predicate.eq(instanceId)).orderBy("dueAt").limit(Query.MAX_LIMIT)).items()) {
+                .find(Query.where("instance", Predicate.eq(instanceId)).orderBy("at").limit(Query.MAX_LIMIT)).items()) {
             out.add(new Deadline(flow.name(), instanceId, SagaJson.string(d, "name"),
-                    Instant.ofEpochMilli(SagaJson.number(d, "dueAt", 0))));
+                    Instant.ofEpochMilli(SagaJson.number(d, "at", SagaJson.number(d, "dueAt", 0)))));
         }
         return out;
     }
@@ -423,20 +427,21 @@ public final class SagaRuntime implements AutoCloseable {
         return n;
     }
 
-    /** Dispatches every command due now, on the calling thread; returns how many were dispatched or failed. */
+    /**
+     * Dispatches every command due now, on the calling thread, one instance after the other;
+     * returns how many were tried (dispatched or failed).
+     */
     public int dispatchDueCommands() {
         ensureReady();
         int n = 0;
         for (Flow f : sortedFlows()) {
             if (f.isSaga()) continue;
-            for (String id : dueCommandInstances(f)) {
-                String key = f.name() + "\u0000c\u0000" + id;
-                if (!inFlight.add(key)) continue;
-                try {
-                    n += dispatchCommands(f, id);
-                } finally {
-                    inFlight.remove(key);
-                }
+            String key = f.name() + "\u0000c";
+            if (!inFlight.add(key)) continue;
+            try {
+                for (int k; (k = dispatchBatch(f, false)) > 0; ) n += k;
+            } finally {
+                inFlight.remove(key);
             }
         }
         return n;
@@ -466,45 +471,92 @@ public final class SagaRuntime implements AutoCloseable {
         return fireDueDeadlines() + dispatchDueCommands() + runDueSteps();
     }
 
+    /**
+     * Fires the flow's due deadlines, a page per transaction; when a page fails, its deadlines are
+     * fired one by one so that the others go through, and each that fails is tried again later.
+     */
     private int fireDeadlines(Flow flow) {
-        int n = 0;
-        long now = now().toEpochMilli();
-        for (Map<String, Object> d : collection(flow, Names.DEADLINES).find(Query.where("dueAt", Predicate.lte(now))
-                .orderBy("dueAt").limit(PAGE)).items()) {
-            if (stopping && Thread.currentThread() == runner) break;
-            String instance = SagaJson.string(d, "instance");
-            String name = SagaJson.string(d, "name");
-            String token = SagaJson.string(d, "token");
+        int total = 0;
+        while (!stopping || Thread.currentThread() != runner) {
+            long now = now().toEpochMilli();
+            List<Session.DueDeadline> due = new ArrayList<>();
+            for (Map<String, Object> d : collection(flow, Names.DEADLINES).find(Query.where("dueAt", Predicate.lte(now))
+                    .orderBy("dueAt").limit(PAGE)).items()) {
+                due.add(new Session.DueDeadline(SagaJson.string(d, "instance"), SagaJson.string(d, "name"),
+                        SagaJson.string(d, "token")));
+            }
+            if (due.isEmpty()) return total;
+            int fired;
             try {
-                if (inTransaction(flow, s -> s.fireDeadline(instance, name, token))) n++;
+                fired = inTransaction(flow, s -> s.fireDeadlines(due));
             } catch (Halted h) {
                 throw h;
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "deadline " + name + " of " + flow.name() + " " + instance
-                        + " failed: " + e + "; it is tried again", e);
+            } catch (RuntimeException batchFailure) {
+                fired = 0;
+                for (Session.DueDeadline d : due) {
+                    try {
+                        fired += inTransaction(flow, s -> s.fireDeadlines(List.of(d)));
+                    } catch (Halted h) {
+                        throw h;
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "deadline " + d.name() + " of " + flow.name() + " "
+                                + d.instanceId() + " failed: " + e + "; it is tried again later", e);
+                        inTransaction(flow, s -> {
+                            s.deadlineFailed(d, e);
+                            return null;
+                        });
+                    }
+                }
             }
+            total += fired;
+            if (due.size() < PAGE || fired == 0) return total;
         }
-        return n;
+        return total;
     }
 
-    private List<String> dueCommandInstances(Flow flow) {
-        long now = now().toEpochMilli();
-        List<String> ids = new ArrayList<>();
-        for (Map<String, Object> d : collection(flow, Names.COMMANDS).find(Query.where("dueAt", Predicate.lte(now))
-                .orderBy("dueAt").limit(PAGE)).items()) {
-            String id = SagaJson.string(d, "instance");
-            if (!ids.contains(id)) ids.add(id);
+    /**
+     * Claims a batch of due commands, dispatches each instance's in issue order (instances side by
+     * side when {@code parallel}), stopping an instance at its first failure, and records every
+     * outcome in one transaction. Returns how many commands were tried.
+     */
+    private int dispatchBatch(Flow flow, boolean parallel) {
+        List<Session.ClaimedCommand> claimed = inTransaction(flow, s -> s.claimDueCommands(PAGE, dispatchClaim));
+        if (claimed.isEmpty()) return 0;
+        Map<String, List<Session.ClaimedCommand>> groups = new LinkedHashMap<>();
+        for (Session.ClaimedCommand c : claimed) groups.computeIfAbsent(c.instanceId(), k -> new ArrayList<>()).add(c);
+        List<Session.Outcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
+        if (parallel && groups.size() > 1) {
+            List<Thread> threads = new ArrayList<>();
+            for (List<Session.ClaimedCommand> g : groups.values()) {
+                threads.add(Thread.ofVirtual().name("facta-saga-dispatch").start(() -> dispatchGroup(flow, g, outcomes)));
+            }
+            for (Thread t : threads) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        } else {
+            for (List<Session.ClaimedCommand> g : groups.values()) dispatchGroup(flow, g, outcomes);
         }
-        return ids;
-    }
-
-    /** Dispatches the instance's due commands in order; stops at one that fails (it waits for its backoff). */
-    private int dispatchCommands(Flow flow, String instanceId) {
-        int n = 0;
         Retry retry = flow.process().commandRetry();
-        while (!halted && !stopping) {
-            Session.ClaimedCommand c = inTransaction(flow, s -> s.claimNextCommand(instanceId, dispatchClaim));
-            if (c == null) return n;
+        List<Session.Outcome> all = List.copyOf(outcomes);
+        inTransaction(flow, s -> s.recordCommands(all, retry));
+        int tried = 0;
+        for (Session.Outcome o : all) if (o.attempted()) tried++;
+        return tried;
+    }
+
+    /** One instance's claimed commands in order; after a failure the rest are left untried. */
+    private void dispatchGroup(Flow flow, List<Session.ClaimedCommand> group, List<Session.Outcome> outcomes) {
+        boolean failed = false;
+        for (Session.ClaimedCommand c : group) {
+            if (failed || halted) {
+                outcomes.add(new Session.Outcome(c, false, null));
+                continue;
+            }
             Throwable failure = null;
             try {
                 Object command = codec.decode(c.type(), c.payload());
@@ -514,22 +566,17 @@ public final class SagaRuntime implements AutoCloseable {
                 throw e;
             } catch (Throwable t) {
                 failure = t;
-            }
-            Throwable f = failure;
-            boolean recorded = inTransaction(flow, s -> s.recordCommand(c, f, retry));
-            n++;
-            if (!recorded) {
-                LOG.log(System.Logger.Level.WARNING, "command {0} of {1} was taken over by another runtime while it was"
-                        + " dispatched here; its outcome here is not recorded", c.key(), flow.name());
-                return n;
-            }
-            if (failure != null) {
+                failed = true;
                 LOG.log(System.Logger.Level.INFO, "dispatching command {0} of {1} failed (attempt {2}): {3}",
-                        c.key(), flow.name(), c.attempts() + 1, Session.describe(failure));
-                if (c.attempts() + 1 < retry.maxAttempts()) return n; // it waits for its backoff, the later ones with it
+                        c.key(), flow.name(), c.attempts() + 1, Session.describe(t));
             }
+            outcomes.add(new Session.Outcome(c, true, failure));
         }
-        return n;
+    }
+
+    private boolean hasDueCommands(Flow flow) {
+        return !collection(flow, Names.COMMANDS).find(Query.where("dueAt", Predicate.lte(now().toEpochMilli())).limit(1))
+                .items().isEmpty();
     }
 
     private List<String> dueSagas(Flow flow) {
@@ -730,9 +777,11 @@ public final class SagaRuntime implements AutoCloseable {
                 for (String id : dueSagas(f)) if (submit(f.name() + "\u0000s\u0000" + id, () -> runStep(f, id))) n++;
             } else {
                 n += fireDeadlines(f);
-                for (String id : dueCommandInstances(f)) {
-                    if (submit(f.name() + "\u0000c\u0000" + id, () -> dispatchCommands(f, id))) n++;
-                }
+                if (hasDueCommands(f) && submit(f.name() + "\u0000c", () -> {
+                    while (!stopping && dispatchBatch(f, true) > 0) {
+                        // batch after batch while commands are due
+                    }
+                })) n++;
             }
         }
         return n;
@@ -815,7 +864,7 @@ public final class SagaRuntime implements AutoCloseable {
             Session s = new Session(this, flow, kind -> tx.collection(flow.names().stored(kind), SagaJson.CODEC));
             session[0] = s;
             T r = work.run(s);
-            s.unlockAll();
+            s.finish();
             if (halted) throw new Halted();
             return r;
         });

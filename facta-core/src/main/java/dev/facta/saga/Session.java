@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,20 +29,27 @@ import java.util.function.Function;
 /**
  * The work of one store transaction on the documents of one process manager or saga.
  *
- * <p><b>Locking.</b> Every instance is read and written under its lock: a document
- * {@code {"k": <instance id>}} with a fresh id in the flow's lock collection, which carries a unique
- * index on {@code k}. A second transaction that locks the same instance writes a document with the
- * same {@code k}: on PostgreSQL its insert waits until the first transaction ends (then goes ahead,
- * since the first one deleted its lock document before committing); SQLite and the in-memory store
- * run one write transaction at a time anyway. Lock documents are deleted before the transaction
- * commits, so none outlive it. An instance read under its lock is current, and every write
- * carries the revision it was read at: a copy that went stale is refused
- * ({@link SagaConcurrencyException}). A batch locks all the instances it will touch at once, in id
- * order, so that two batches never wait for each other in a circle.
+ * <p><b>Locking.</b> Every instance is read and written under its lock: the transaction writes the
+ * instance's row in the flow's lock collection ({@code {"k": <instance id>}}, id = instance id)
+ * before it reads the instance. That collection carries a unique index, which makes the PostgreSQL
+ * store send its writes at once instead of buffering them, so the write takes the row's lock: a
+ * second transaction that locks the same instance waits until the first ends, and then reads what
+ * the first committed (READ COMMITTED reads a fresh snapshot per statement). SQLite and the
+ * in-memory store run one write transaction at a time anyway. Lock rows stay (one per instance);
+ * rows written for ids that turned out to name no instance are deleted before the commit.
+ *
+ * <p>An instance read under its lock is current, and every write carries the revision it was read
+ * at: a copy that went stale is refused ({@link SagaConcurrencyException}). A batch locks all the
+ * instances it will touch in one statement, in id order, so that two batches never wait for each
+ * other in a circle (an instance found only midway, through an association made by the batch
+ * itself, is locked when found; a deadlock PostgreSQL then breaks fails the batch, which is retried).
  */
 final class Session {
     private static final System.Logger LOG = System.getLogger(SagaRuntime.class.getName());
     static final int MAX_ID = 200;
+    /** How often a deadline whose handler throws is tried before it is parked. */
+    static final int DEADLINE_ATTEMPTS = 10;
+    static final Retry DEADLINE_RETRY = Retry.of(DEADLINE_ATTEMPTS, Duration.ofSeconds(1), Duration.ofMinutes(5));
 
     private final SagaRuntime runtime;
     private final Flow flow;
@@ -51,7 +59,8 @@ final class Session {
     private final DocumentCollection<Map<String, Object>> associations;
     private final DocumentCollection<Map<String, Object>> locks;
     private final Set<String> locked = new HashSet<>();
-    private final List<String> lockDocs = new ArrayList<>();
+    /** The instances as this transaction knows them (read under lock, or as it wrote them); empty: none. */
+    private final Map<String, Optional<Map<String, Object>>> known = new HashMap<>();
     private final Map<String, Long> readRevisions = new HashMap<>();
     private final Instant now;
     /** Something became due (a command, a deadline, a saga step): the runner should look. */
@@ -86,37 +95,42 @@ final class Session {
         lockAll(List.of(id));
     }
 
+    /** Locks the instances (in id order, in one write) and loads those not known yet in one read. */
     void lockAll(Collection<String> ids) {
-        Map<String, Map<String, Object>> docs = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> rows = new LinkedHashMap<>();
         for (String id : new TreeSet<>(ids)) {
             if (!locked.add(id)) continue;
-            String docId = UUID.randomUUID().toString();
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("k", id);
-            docs.put(docId, d);
-            lockDocs.add(docId);
+            rows.put(id, d);
         }
-        if (docs.size() == 1) {
-            var e = docs.entrySet().iterator().next();
+        if (rows.isEmpty()) return;
+        if (rows.size() == 1) {
+            var e = rows.entrySet().iterator().next();
             locks.put(e.getKey(), e.getValue());
-        } else if (!docs.isEmpty()) {
-            locks.putMany(docs);
+        } else {
+            locks.putMany(rows);
+        }
+        Map<String, Map<String, Object>> found = instances.getMany(rows.keySet());
+        for (String id : rows.keySet()) {
+            if (known.containsKey(id)) continue;
+            Map<String, Object> d = found.get(id);
+            known.put(id, Optional.ofNullable(d));
+            readRevisions.put(id, d == null ? 0L : SagaJson.number(d, "revision", 0));
         }
     }
 
-    /** Deletes this transaction's lock documents; call last, before the transaction commits. */
-    void unlockAll() {
-        for (String d : lockDocs) locks.delete(d);
-        lockDocs.clear();
-        locked.clear();
+    /** Deletes the lock rows of ids that name no instance; call last, before the transaction commits. */
+    void finish() {
+        for (String id : locked) {
+            if (known.getOrDefault(id, Optional.empty()).isEmpty()) locks.delete(id);
+        }
     }
 
     /** The instance as stored now (null when there is none); locks it first. */
     Instance load(String id) {
         lock(id);
-        Optional<Map<String, Object>> d = instances.get(id);
-        readRevisions.put(id, d.map(m -> SagaJson.number(m, "revision", 0)).orElse(0L));
-        return d.map(Instance::of).orElse(null);
+        return known.get(id).map(Instance::of).orElse(null);
     }
 
     /**
@@ -134,6 +148,7 @@ final class Session {
         inst.touched(now);
         instances.put(id, inst.doc());
         readRevisions.put(id, expected + 1);
+        known.put(id, Optional.of(Instance.copy(inst.doc())));
     }
 
     // ------------------------------------------------------------------ events
@@ -251,6 +266,7 @@ final class Session {
                 Map<String, Object> d = new LinkedHashMap<>();
                 d.put("instance", id);
                 d.put("name", e.getKey());
+                d.put("at", Instance.millis(e.getValue()));
                 d.put("dueAt", Instance.millis(e.getValue()));
                 d.put("token", UUID.nameUUIDFromBytes((flow.name() + "|" + id + "|" + t.causeId() + "|" + e.getKey() + "|"
                         + e.getValue().toEpochMilli()).getBytes(StandardCharsets.UTF_8)).toString());
@@ -317,14 +333,29 @@ final class Session {
 
     // ------------------------------------------------------------------ deadlines
 
-    /** Fires a deadline seen due outside the transaction; false when it is gone, moved or not due. */
-    boolean fireDeadline(String instanceId, String name, String token) throws Exception {
+    /** A deadline seen due outside the transaction. */
+    record DueDeadline(String instanceId, String name, String token) {
+    }
+
+    /** Fires deadlines seen due outside the transaction; returns how many fired (or found their instance ended). */
+    int fireDeadlines(List<DueDeadline> due) throws Exception {
+        Set<String> ids = new LinkedHashSet<>();
+        for (DueDeadline d : due) ids.add(d.instanceId());
+        lockAll(ids);
+        int fired = 0;
+        for (DueDeadline d : due) if (fireDeadline(d)) fired++;
+        return fired;
+    }
+
+    /** Fires one deadline; false when it is gone, moved or not due. */
+    private boolean fireDeadline(DueDeadline due) throws Exception {
+        String instanceId = due.instanceId();
+        String name = due.name();
         lock(instanceId);
         String docId = deadlineId(instanceId, name);
         Map<String, Object> d = deadlines.get(docId).orElse(null);
-        if (d == null || !token.equals(SagaJson.string(d, "token"))) return false;
-        long dueAt = SagaJson.number(d, "dueAt", Long.MAX_VALUE);
-        if (dueAt > now.toEpochMilli()) return false;
+        if (d == null || !due.token().equals(SagaJson.string(d, "token"))) return false;
+        if (SagaJson.number(d, "dueAt", Long.MAX_VALUE) > now.toEpochMilli()) return false;
         deadlines.delete(docId);
         Instance inst = load(instanceId);
         if (inst == null || inst.status().isFinal()) return true; // an ended instance: nothing happens
@@ -335,11 +366,35 @@ final class Session {
             return true;
         }
         Metadata cause = Metadata.fromMap(SagaJson.strings(d, "metadata"));
-        Transition t = new Transition(this, inst, null, token, cause);
-        Deadline deadline = new Deadline(flow.name(), instanceId, name, Instant.ofEpochMilli(dueAt));
+        Transition t = new Transition(this, inst, null, due.token(), cause);
+        long at = SagaJson.number(d, "at", SagaJson.number(d, "dueAt", 0));
+        Deadline deadline = new Deadline(flow.name(), instanceId, name, Instant.ofEpochMilli(at));
         Object state = handler.handle(decodeState(inst), deadline, t);
         commit(t, state);
         return true;
+    }
+
+    /**
+     * Records that firing a deadline failed: it is tried again after a backoff, and parked (kept, no
+     * longer due) after {@value #DEADLINE_ATTEMPTS} attempts.
+     */
+    void deadlineFailed(DueDeadline due, Throwable failure) {
+        lock(due.instanceId());
+        String docId = deadlineId(due.instanceId(), due.name());
+        Map<String, Object> d = deadlines.get(docId).orElse(null);
+        if (d == null || !due.token().equals(SagaJson.string(d, "token"))) return;
+        d = new LinkedHashMap<>(d);
+        int attempts = (int) SagaJson.number(d, "attempts", 0) + 1;
+        d.put("attempts", BigDecimal.valueOf(attempts));
+        d.put("lastError", describe(failure));
+        if (attempts < DEADLINE_ATTEMPTS) {
+            d.put("dueAt", Instance.millis(now.plus(DEADLINE_RETRY.backoffAfter(attempts))));
+        } else {
+            d.remove("dueAt");
+            LOG.log(System.Logger.Level.WARNING, "deadline {0} of {1} {2} failed {3} times and is parked: {4}",
+                    due.name(), flow.name(), due.instanceId(), attempts, describe(failure));
+        }
+        deadlines.put(docId, d);
     }
 
     @SuppressWarnings("unchecked")
@@ -359,72 +414,145 @@ final class Session {
                           Metadata metadata, int attempts) {
     }
 
-    /**
-     * Claims the instance's next pending command when it is due and no earlier one is pending: it is
-     * marked as being dispatched by this runtime until {@code claimFor} from now.
-     */
-    ClaimedCommand claimNextCommand(String instanceId, Duration claimFor) {
-        lock(instanceId);
-        Page<Map<String, Object>> page = commands.find(Query.where("instance", Predicate.eq(instanceId))
-                .and("status", Predicate.eq(IssuedCommand.Status.PENDING.name())).orderBy("seq").limit(1));
-        if (page.items().isEmpty()) return null;
-        Map<String, Object> c = new LinkedHashMap<>(page.items().getFirst());
-        if (SagaJson.number(c, "dueAt", Long.MAX_VALUE) > now.toEpochMilli()) return null;
-        long seq = SagaJson.number(c, "seq", 0);
-        String claim = UUID.randomUUID().toString();
-        c.put("claim", claim);
-        c.put("owner", runtime.instanceId());
-        c.put("dueAt", Instance.millis(now.plus(claimFor)));
-        commands.put(commandId(instanceId, seq), c);
-        return new ClaimedCommand(instanceId, seq, claim, SagaJson.string(c, "key"), SagaJson.string(c, "type"),
-                SagaJson.string(c, "payload"), Metadata.fromMap(SagaJson.strings(c, "metadata")),
-                (int) SagaJson.number(c, "attempts", 0));
+    /** What came of a claimed command: dispatched (failure null), failed, or not tried (an earlier one failed). */
+    record Outcome(ClaimedCommand command, boolean attempted, Throwable failure) {
     }
 
     /**
-     * Records a dispatch: success removes the command from the outbox, failure schedules the next
-     * attempt or, after the last, marks it failed and tells the instance. False when the claim was
-     * lost meanwhile (another runtime took the command over): nothing is written.
+     * Claims up to {@code limit} due commands, by instance and in issue order: for each instance
+     * with a due command, its pending commands from the earliest on, as long as they are due (one
+     * still waiting for its backoff, or claimed by another runtime, holds up the ones after it). Each
+     * is marked as being dispatched by this runtime until {@code claimFor} from now.
      */
-    boolean recordCommand(ClaimedCommand claimed, Throwable failure, Retry retry) throws Exception {
-        lock(claimed.instanceId());
-        String docId = commandId(claimed.instanceId(), claimed.seq());
-        Map<String, Object> c = commands.get(docId).orElse(null);
-        if (c == null || !claimed.claim().equals(SagaJson.string(c, "claim"))) return false;
-        if (failure == null) {
-            commands.delete(docId);
-            due = true; // the instance's next command may go now
-            return true;
+    List<ClaimedCommand> claimDueCommands(int limit, Duration claimFor) {
+        long nowMs = now.toEpochMilli();
+        Set<String> ids = new LinkedHashSet<>();
+        for (Map<String, Object> c : commands.find(Query.where("dueAt", Predicate.lte(nowMs))
+                .orderBy("dueAt").limit(limit)).items()) {
+            ids.add(SagaJson.string(c, "instance"));
         }
-        c = new LinkedHashMap<>(c);
-        c.remove("claim");
-        c.remove("owner");
-        int attempts = (int) SagaJson.number(c, "attempts", 0) + 1;
-        c.put("attempts", BigDecimal.valueOf(attempts));
-        c.put("lastError", describe(failure));
-        if (attempts < retry.maxAttempts()) {
-            c.put("dueAt", Instance.millis(now.plus(retry.backoffAfter(attempts))));
-            commands.put(docId, c);
-            return true;
+        if (ids.isEmpty()) return List.of();
+        lockAll(ids);
+        Map<String, List<Map<String, Object>>> pending = new LinkedHashMap<>();
+        for (String id : ids) pending.put(id, new ArrayList<>());
+        for (Map<String, Object> c : commands.find(Query.where("instance", Predicate.in(ids))
+                .and("status", Predicate.eq(IssuedCommand.Status.PENDING.name())).orderBy("seq").limit(Query.MAX_LIMIT)).items()) {
+            pending.get(SagaJson.string(c, "instance")).add(c);
         }
-        c.put("status", IssuedCommand.Status.FAILED.name());
-        c.remove("dueAt");
-        commands.put(docId, c);
+        List<ClaimedCommand> out = new ArrayList<>();
+        Map<String, Map<String, Object>> writes = new LinkedHashMap<>();
+        for (var e : pending.entrySet()) {
+            Long blockedUntil = null;
+            for (Map<String, Object> c : e.getValue()) {
+                long dueAt = SagaJson.number(c, "dueAt", Long.MAX_VALUE);
+                if (blockedUntil != null) {
+                    // waits for the earlier command's retry: due no sooner, so it does not crowd the due ones out
+                    if (dueAt < blockedUntil) {
+                        c = new LinkedHashMap<>(c);
+                        c.put("dueAt", BigDecimal.valueOf(blockedUntil));
+                        writes.put(commandId(e.getKey(), SagaJson.number(c, "seq", 0)), c);
+                    }
+                    continue;
+                }
+                if (dueAt > nowMs) {
+                    if (c.get("claim") != null) break; // in flight elsewhere: soon done
+                    blockedUntil = dueAt;
+                    continue;
+                }
+                if (out.size() >= limit) break;
+                c = new LinkedHashMap<>(c);
+                long seq = SagaJson.number(c, "seq", 0);
+                String claim = UUID.randomUUID().toString();
+                c.put("claim", claim);
+                c.put("owner", runtime.instanceId());
+                c.put("dueAt", Instance.millis(now.plus(claimFor)));
+                writes.put(commandId(e.getKey(), seq), c);
+                out.add(new ClaimedCommand(e.getKey(), seq, claim, SagaJson.string(c, "key"), SagaJson.string(c, "type"),
+                        SagaJson.string(c, "payload"), Metadata.fromMap(SagaJson.strings(c, "metadata")),
+                        (int) SagaJson.number(c, "attempts", 0)));
+            }
+        }
+        if (!writes.isEmpty()) commands.putMany(writes);
+        return out;
+    }
+
+    /**
+     * Records dispatches: a dispatched command leaves the outbox; a failed one is tried again after
+     * its backoff or, after its last attempt, is marked failed and its instance told; one not tried
+     * is released. Outcomes whose claim was lost meanwhile (another runtime took the command over) are
+     * skipped. Returns how many were recorded.
+     */
+    int recordCommands(List<Outcome> outcomes, Retry retry) throws Exception {
+        Set<String> ids = new LinkedHashSet<>();
+        List<String> docIds = new ArrayList<>();
+        for (Outcome o : outcomes) {
+            ids.add(o.command().instanceId());
+            docIds.add(commandId(o.command().instanceId(), o.command().seq()));
+        }
+        lockAll(ids);
+        Map<String, Map<String, Object>> stored = commands.getMany(docIds);
+        Map<String, Map<String, Object>> writes = new LinkedHashMap<>();
+        List<String> dispatched = new ArrayList<>();
+        List<Map<String, Object>> failed = new ArrayList<>();
+        Map<String, Object> retryAt = new HashMap<>(); // per instance: when its failed command is tried again
+        int recorded = 0;
+        List<Outcome> ordered = new ArrayList<>(outcomes);
+        ordered.sort((a, b) -> Boolean.compare(!a.attempted(), !b.attempted())); // the tried ones first
+        for (Outcome o : ordered) {
+            ClaimedCommand claimed = o.command();
+            String docId = commandId(claimed.instanceId(), claimed.seq());
+            Map<String, Object> c = stored.get(docId);
+            if (c == null || !claimed.claim().equals(SagaJson.string(c, "claim"))) {
+                LOG.log(System.Logger.Level.WARNING, "command {0} of {1} was taken over by another runtime while it was"
+                        + " dispatched here; its outcome here is not recorded", claimed.key(), flow.name());
+                continue;
+            }
+            recorded++;
+            c = new LinkedHashMap<>(c);
+            c.remove("claim");
+            c.remove("owner");
+            if (o.attempted() && o.failure() == null) {
+                dispatched.add(docId);
+                writes.put(docId, c);
+                continue;
+            }
+            if (!o.attempted()) {
+                c.put("dueAt", retryAt.getOrDefault(claimed.instanceId(), Instance.millis(now)));
+                writes.put(docId, c);
+                continue;
+            }
+            int attempts = (int) SagaJson.number(c, "attempts", 0) + 1;
+            c.put("attempts", BigDecimal.valueOf(attempts));
+            c.put("lastError", describe(o.failure()));
+            if (attempts < retry.maxAttempts()) {
+                c.put("dueAt", Instance.millis(now.plus(retry.backoffAfter(attempts))));
+                retryAt.put(claimed.instanceId(), c.get("dueAt"));
+            } else {
+                c.put("status", IssuedCommand.Status.FAILED.name());
+                c.remove("dueAt");
+                failed.add(c);
+                LOG.log(System.Logger.Level.WARNING, "command {0} of {1} failed {2} times and is parked: {3}",
+                        claimed.key(), flow.name(), attempts, describe(o.failure()));
+            }
+            writes.put(docId, c);
+        }
+        // written first and then deleted: stores that buffer writes send the deletes together
+        if (!writes.isEmpty()) commands.putMany(writes);
+        for (String d : dispatched) commands.delete(d);
         due = true;
-        LOG.log(System.Logger.Level.WARNING, "command {0} of {1} failed {2} times and is parked: {3}",
-                claimed.key(), flow.name(), attempts, describe(failure));
         ProcessManager.FailureHandler<Object> handler = failureHandler();
         if (handler != null) {
-            Instance inst = load(claimed.instanceId());
-            if (inst != null && !inst.status().isFinal()) {
-                IssuedCommand failed = runtime.issued(flow, c);
-                String cause = UUID.nameUUIDFromBytes(("failed|" + claimed.key()).getBytes(StandardCharsets.UTF_8)).toString();
-                Transition t = new Transition(this, inst, null, cause, claimed.metadata());
-                Object state = handler.handle(decodeState(inst), failed, t);
+            for (Map<String, Object> c : failed) {
+                Instance inst = load(SagaJson.string(c, "instance"));
+                if (inst == null || inst.status().isFinal()) continue;
+                IssuedCommand view = runtime.issued(flow, c);
+                String cause = UUID.nameUUIDFromBytes(("failed|" + view.idempotencyKey()).getBytes(StandardCharsets.UTF_8)).toString();
+                Transition t = new Transition(this, inst, null, cause, view.metadata());
+                Object state = handler.handle(decodeState(inst), view, t);
                 commit(t, state);
             }
         }
-        return true;
+        return recorded;
     }
 
     /** Makes a failed command pending again with fresh attempts; false when there is no such failed command. */

@@ -554,6 +554,10 @@ public abstract class SagaContract {
         SagaRuntime rt = unstarted(runtime(db, rec, "node-1", clock).register(TestDomain.fulfilment()));
         rt.deliver(FULFILMENT, append(db, "order-o1", placed("o1", 10, "inv-1")));
         rt.deliver(FULFILMENT, append(db, "payment-1", payment("o1", 10)));
+        assertThat(rt.dispatchDueCommands()).isEqualTo(1);
+        List<IssuedCommand> waiting = rt.commands(FULFILMENT, "o1");
+        assertThat(waiting.get(1).dueAt()).as("the later command waits for the earlier one's retry")
+                .isEqualTo(waiting.get(0).dueAt()).isAfter(clock.instant());
         for (int i = 0; i < 20 && !rt.commands(FULFILMENT, "o1").isEmpty(); i++) {
             rt.dispatchDueCommands();
             clock.advance(Duration.ofMillis(50));
@@ -632,6 +636,7 @@ public abstract class SagaContract {
         Map<String, Object> stale = new LinkedHashMap<>();
         stale.put("instance", "o2");
         stale.put("name", "payment-timeout");
+        stale.put("at", BigDecimal.valueOf(clock.instant().toEpochMilli()));
         stale.put("dueAt", BigDecimal.valueOf(clock.instant().toEpochMilli()));
         stale.put("token", "t-1");
         ddl.put(Session.deadlineId("o2", "payment-timeout"), stale);
@@ -653,10 +658,14 @@ public abstract class SagaContract {
         Db a = database();
         Db b = other(a);
         ManualClock clock = new ManualClock();
-        SagaRuntime rtA = unstarted(runtime(a, new Recorder(), "node-a", clock).register(TestDomain.fulfilment()));
-        SagaRuntime rtB = unstarted(runtime(b, new Recorder(), "node-b", clock).register(TestDomain.fulfilment()));
+        // handling a deadline takes a while, so that the two runtimes' transactions overlap
+        AtomicInteger handled = new AtomicInteger();
+        ProcessManager<Fulfilment> slow = TestDomain.fulfilment(FULFILMENT, Duration.ofMillis(20), handled);
+        SagaRuntime rtA = unstarted(runtime(a, new Recorder(), "node-a", clock).register(slow));
+        SagaRuntime rtB = unstarted(runtime(b, new Recorder(), "node-b", clock).register(slow));
         int orders = 12;
         for (int i = 0; i < orders; i++) rtA.deliver(FULFILMENT, append(a, "order-o" + i, placed("o" + i, 10, "inv")));
+        assertThat(rtB.deadlines(FULFILMENT, "o0")).hasSize(1); // both runtimes set up before they race
         clock.advance(TestDomain.PAYMENT_TIMEOUT);
         CyclicBarrier go = new CyclicBarrier(2);
         int fired;
@@ -672,6 +681,7 @@ public abstract class SagaContract {
             fired = fa.get() + fb.get();
         }
         assertThat(fired).isEqualTo(orders);
+        assertThat(handled.get()).as("each deadline's handler ran once").isEqualTo(orders);
         for (int i = 0; i < orders; i++) {
             assertThat(rtA.commands(FULFILMENT, "o" + i)).extracting(IssuedCommand::command)
                     .containsExactly(new RequestPayment("o" + i, 10), new CancelOrder("o" + i, "payment timeout"));

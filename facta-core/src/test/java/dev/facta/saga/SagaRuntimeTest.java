@@ -257,7 +257,51 @@ class SagaRuntimeTest {
         assertThat(doc).containsEntry("status", "ACTIVE").containsKey("state").containsKey("streams");
         assertThat(store.readModels().collection(Names.of("pm").stored(Names.INSTANCES), SagaJson.CODEC)
                 .count(dev.facta.readmodel.Query.where("state.status", dev.facta.readmodel.Predicate.eq("new")))).isEqualTo(1);
+        rt.deliver("pm", append("order-2", TestDomain.payment("unknown", 1))); // names no instance
         assertThat(store.readModels().collection(Names.of("pm").stored(Names.LOCKS), SagaJson.CODEC)
-                .count(dev.facta.readmodel.Query.all())).as("no lock outlives its transaction").isZero();
+                .count(dev.facta.readmodel.Query.all())).as("one lock row per instance, none for unknown ids").isEqualTo(1);
+    }
+
+    @Test
+    void aDeadlineWhoseHandlerKeepsFailingIsRetriedWithBackoffThenParked() {
+        ProcessManager<Fulfilment> pm = ProcessManager.builder("pm", JSON.codec(Fulfilment.class))
+                .startedBy("OrderPlaced", e -> field(e, "orderId"), (e, ctx) -> {
+                    ctx.schedule("broken", Duration.ofMinutes(1));
+                    ctx.schedule("fine", Duration.ofMinutes(1));
+                    return new Fulfilment(field(e, "orderId"), "new", 1, 0, "i");
+                })
+                .onDeadline("broken", (s, d, ctx) -> {
+                    throw new IllegalStateException("deadline handler bug");
+                })
+                .onDeadline("fine", (s, d, ctx) -> {
+                    ctx.send(new ShipOrder(s.orderId()));
+                    return s;
+                })
+                .build();
+        SagaRuntime rt = runtime(pm);
+        rt.deliver("pm", append("order-1", placed("1", 1, "i")));
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(rt.fireDueDeadlines()).as("the other deadline still fires").isEqualTo(1);
+        assertThat(rt.commands("pm", "1")).extracting(IssuedCommand::command).containsExactly(new ShipOrder("1"));
+        Map<String, Object> broken = store.readModels().collection(Names.of("pm").stored(Names.DEADLINES), SagaJson.CODEC)
+                .get(Session.deadlineId("1", "broken")).orElseThrow();
+        assertThat(broken.get("attempts")).isEqualTo(java.math.BigDecimal.ONE);
+        assertThat((String) broken.get("lastError")).contains("deadline handler bug");
+        assertThat(rt.fireDueDeadlines()).as("waits for its backoff").isZero();
+        int tries = 1;
+        for (int i = 0; i < 50; i++) {
+            clock.advance(Duration.ofMinutes(5));
+            rt.fireDueDeadlines();
+            tries = ((java.math.BigDecimal) store.readModels().collection(Names.of("pm").stored(Names.DEADLINES), SagaJson.CODEC)
+                    .get(Session.deadlineId("1", "broken")).orElseThrow().get("attempts")).intValue();
+        }
+        assertThat(tries).as("parked after its last attempt, not retried forever").isEqualTo(Session.DEADLINE_ATTEMPTS);
+        assertThat(rt.deadlines("pm", "1")).extracting(Deadline::name).containsExactly("broken");
+        assertThat(rt.deadlines("pm", "1").getFirst().dueAt()).isEqualTo(Fixed.START.plus(Duration.ofMinutes(1)));
+    }
+
+    /** The manual clock's start. */
+    private static final class Fixed {
+        static final java.time.Instant START = new ManualClock().instant();
     }
 }

@@ -137,6 +137,14 @@ public final class TestDomain {
     }
 
     public static ProcessManager<Fulfilment> fulfilment(String name) {
+        return fulfilment(name, Duration.ZERO, new AtomicInteger());
+    }
+
+    /**
+     * The order fulfilment process manager whose payment timeout takes {@code deadlineDelay} to
+     * handle and counts its runs in {@code timeouts}.
+     */
+    public static ProcessManager<Fulfilment> fulfilment(String name, Duration deadlineDelay, AtomicInteger timeouts) {
         return ProcessManager.builder(name, JSON.codec(Fulfilment.class))
                 .startedBy("OrderPlaced", e -> field(e, "orderId"), (e, ctx) -> {
                     String id = field(e, "orderId");
@@ -153,6 +161,8 @@ public final class TestDomain {
                     return s.with("delivered", s.paid());
                 })
                 .onDeadline("payment-timeout", (s, d, ctx) -> {
+                    timeouts.incrementAndGet();
+                    if (!deadlineDelay.isZero()) Thread.sleep(deadlineDelay.toMillis());
                     ctx.send(new CancelOrder(s.orderId(), "payment timeout"));
                     ctx.end();
                     return s.with("cancelled", s.paid());
