@@ -107,6 +107,7 @@ public final class RabbitPublisher implements OutboxPublisher {
     private RabbitPublisher(Builder b) {
         this.factory = b.factory.clone();
         this.factory.setAutomaticRecoveryEnabled(false);
+        this.factory.setConnectionTimeout((int) b.connectTimeout.toMillis());
         this.exchange = b.exchange;
         this.routingKeys = b.routingKeys;
         this.reconnectDelayNanos = b.reconnectDelay.toNanos();
@@ -243,6 +244,7 @@ public final class RabbitPublisher implements OutboxPublisher {
         private final String exchange;
         private Function<OutboxMessage, String> routingKeys = OutboxMessage::category;
         private Duration reconnectDelay = Duration.ofMillis(500);
+        private Duration connectTimeout = Duration.ofSeconds(5);
 
         private Builder(ConnectionFactory factory, String exchange) {
             this.factory = Objects.requireNonNull(factory, "factory");
@@ -260,6 +262,18 @@ public final class RabbitPublisher implements OutboxPublisher {
         public Builder reconnectDelay(Duration delay) {
             if (delay == null || delay.isNegative()) throw new InvalidInputException("reconnectDelay", "reconnectDelay must not be negative");
             this.reconnectDelay = delay;
+            return this;
+        }
+
+        /**
+         * How long one connection attempt may take (default 5 s, replacing the factory's setting): a
+         * publish that has to reconnect waits this long at most before failing as unavailable.
+         */
+        public Builder connectTimeout(Duration timeout) {
+            if (timeout == null || timeout.toMillis() < 1 || timeout.toMillis() > Integer.MAX_VALUE) {
+                throw new InvalidInputException("connectTimeout", "connectTimeout must be positive");
+            }
+            this.connectTimeout = timeout;
             return this;
         }
 
