@@ -101,6 +101,7 @@ public final class SagaRuntime implements AutoCloseable {
     private final Duration pollInterval;
     private final Duration dispatchClaim;
     private final Semaphore permits;
+    private final int concurrency;
     private final Map<String, Flow> flows;
     private final Map<String, ProjectionOptions> options;
     private final Consumer<ProjectionEngine.Builder> engineCustomizer;
@@ -113,7 +114,7 @@ public final class SagaRuntime implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean halted;
     private Lifecycle lifecycle = Lifecycle.NEW;
-    private ProjectionEngine engine;
+    private volatile ProjectionEngine engine;
     private Thread runner;
 
     private SagaRuntime(Builder b) {
@@ -126,6 +127,7 @@ public final class SagaRuntime implements AutoCloseable {
         this.pollInterval = b.pollInterval;
         this.dispatchClaim = b.dispatchClaim;
         this.permits = new Semaphore(b.concurrency);
+        this.concurrency = b.concurrency;
         this.flows = Map.copyOf(b.flows);
         this.options = Map.copyOf(b.options);
         this.engineCustomizer = b.engineCustomizer;
@@ -193,26 +195,15 @@ public final class SagaRuntime implements AutoCloseable {
     /**
      * Stops as if the process had died: from now on no transaction of this runtime commits (dispatches
      * and steps in flight run, but their outcome is not recorded) and claims are left to expire. The
-     * projection engine is closed. For crash tests; returns without waiting.
+     * projection engine, if started, is closed (its own transactions commit with their checkpoint or
+     * not at all either way). For crash tests; does not wait for this runtime's threads.
      */
     void halt() {
         halted = true;
         stopping = true;
         signal();
-    }
-
-    /** Waits for the threads of a halted runtime to end, and closes its engine. */
-    void awaitHalted() {
-        try {
-            if (runner != null) runner.join(Duration.ofSeconds(30));
-            for (Thread t : List.copyOf(tasks)) t.join(Duration.ofSeconds(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        synchronized (this) {
-            lifecycle = Lifecycle.CLOSED;
-        }
-        if (engine != null) engine.close();
+        ProjectionEngine e = engine;
+        if (e != null) e.close();
     }
 
     /** This runtime's identity: its projection engine's instance id and the owner of its claims. */
@@ -527,8 +518,21 @@ public final class SagaRuntime implements AutoCloseable {
         List<Session.Outcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
         if (parallel && groups.size() > 1) {
             List<Thread> threads = new ArrayList<>();
+            Semaphore side = new Semaphore(concurrency);
             for (List<Session.ClaimedCommand> g : groups.values()) {
-                threads.add(Thread.ofVirtual().name("facta-saga-dispatch").start(() -> dispatchGroup(flow, g, outcomes)));
+                threads.add(Thread.ofVirtual().name("facta-saga-dispatch").start(() -> {
+                    try {
+                        side.acquire();
+                    } catch (InterruptedException e) {
+                        for (Session.ClaimedCommand c : g) outcomes.add(new Session.Outcome(c, false, null));
+                        return;
+                    }
+                    try {
+                        dispatchGroup(flow, g, outcomes);
+                    } finally {
+                        side.release();
+                    }
+                }));
             }
             for (Thread t : threads) {
                 try {
@@ -1035,7 +1039,10 @@ public final class SagaRuntime implements AutoCloseable {
             return this;
         }
 
-        /** How many dispatches and saga steps run at once at most (default 64). */
+        /**
+         * How many saga steps run at once at most, and how many instances' commands a dispatch batch
+         * sends side by side (default 64).
+         */
         public Builder concurrency(int concurrency) {
             if (concurrency < 1) throw new InvalidInputException("concurrency", "concurrency must be at least 1");
             this.concurrency = concurrency;
