@@ -86,6 +86,30 @@ final class ProjectionCommand implements Callable<Integer> {
         }
     }
 
+    /** {@code --store} and the projection's NAME, shared by the commands that act on one projection. */
+    static final class Named {
+        @Mixin
+        StoreOption store;
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "The projection's name.")
+        String name;
+
+        /** Checks the name and opens the store. */
+        Opened open() {
+            ProjectionKey.checkName(name);
+            return Opened.open(store.url);
+        }
+
+        /** Applies a flag change to every version of the projection and says so; unknown names fail. */
+        int change(CommandSpec spec, java.util.function.BiPredicate<ProjectionStore, String> op, String done) {
+            try (Opened o = open()) {
+                if (!op.test(o.projections(), name)) throw unknown(name);
+                spec.commandLine().getOut().println(name + ": " + done);
+            }
+            return Main.OK;
+        }
+    }
+
     static FactaException unknown(String name) {
         return new FactaException("no projection named '" + name + "' in this store (see 'facta projection list')");
     }
@@ -129,20 +153,16 @@ final class ProjectionCommand implements Callable<Integer> {
     @Command(name = "status", description = "One projection in detail: every version, its lag, last error and each segment's owner.")
     static final class Status implements Callable<Integer> {
         @Mixin
-        StoreOption store;
-
-        @Parameters(index = "0", paramLabel = "NAME", description = "The projection's name.")
-        String name;
+        Named target;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() {
-            ProjectionKey.checkName(name);
             PrintWriter out = spec.commandLine().getOut();
-            try (Opened o = Opened.open(store.url)) {
-                for (ProjectionStatus s : o.statuses(name)) {
+            try (Opened o = target.open()) {
+                for (ProjectionStatus s : o.statuses(target.name)) {
                     out.printf("%s version %d: %s%s%n", s.key().name(), s.key().version(), s.state(),
                             flags(s).equals("-") ? "" : " (" + flags(s) + ")");
                     out.printf(Locale.ROOT, "  position %d of %d, %d events behind (%.1f s)%s%n", s.position(), s.headPosition(),
@@ -169,10 +189,7 @@ final class ProjectionCommand implements Callable<Integer> {
         static final long HINT_AFTER_MILLIS = 5_000;
 
         @Mixin
-        StoreOption store;
-
-        @Parameters(index = "0", paramLabel = "NAME", description = "The projection's name.")
-        String name;
+        Named target;
 
         @Option(names = "--wait", description = "Wait until the rebuild has caught up with the head of the log.")
         boolean await;
@@ -189,19 +206,19 @@ final class ProjectionCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            ProjectionKey.checkName(name);
+            ProjectionKey.checkName(target.name);
             java.time.Duration limit = timeout == null ? null : Durations.parse(timeout, "--timeout");
             if (limit != null && !await) throw new InvalidInputException("timeout", "--timeout only applies with --wait");
             PrintWriter out = spec.commandLine().getOut();
-            try (Opened o = Opened.open(store.url)) {
-                if (!o.projections().requestRebuild(name)) throw unknown(name);
+            try (Opened o = target.open()) {
+                if (!o.projections().requestRebuild(target.name)) throw unknown(target.name);
                 if (!await) {
-                    out.println(name + ": rebuild requested; a running engine performs it at its next poll");
+                    out.println(target.name + ": rebuild requested; a running engine performs it at its next poll");
                     return Main.OK;
                 }
                 long started = System.nanoTime();
                 long position = awaitRebuilt(o, limit);
-                out.printf(Locale.ROOT, "%s: rebuilt, caught up at position %d in %.1f s%n", name, position,
+                out.printf(Locale.ROOT, "%s: rebuilt, caught up at position %d in %.1f s%n", target.name, position,
                         (System.nanoTime() - started) / 1e9);
             }
             return Main.OK;
@@ -216,10 +233,10 @@ final class ProjectionCommand implements Callable<Integer> {
             PrintWriter err = spec.commandLine().getErr();
             long started = System.nanoTime();
             boolean hinted = false;
-            try (Progress bar = new Progress(err, progress.enabled(false), "rebuild " + name, 0, "events")) {
+            try (Progress bar = new Progress(err, progress.enabled(false), "rebuild " + target.name, 0, "events")) {
                 while (true) {
-                    ProjectionRecord r = o.projections().active(name).orElseThrow(() -> new FactaException(
-                            "projection '" + name + "' has no active version any more (see 'facta projection list')"));
+                    ProjectionRecord r = o.projections().active(target.name).orElseThrow(() -> new FactaException(
+                            "projection '" + target.name + "' has no active version any more (see 'facta projection list')"));
                     long head = o.events().headPosition();
                     if (!r.rebuildRequested() && r.position() >= head) {
                         bar.total(Math.max(head, 1));
@@ -227,26 +244,26 @@ final class ProjectionCommand implements Callable<Integer> {
                         return r.position();
                     }
                     if (r.stopped()) {
-                        throw new FactaException(name + ": the rebuild stopped at position " + r.position() + " after a failure"
+                        throw new FactaException(target.name + ": the rebuild stopped at position " + r.position() + " after a failure"
                                 + (r.lastError() == null ? "" : ": " + oneLine(r.lastError()))
-                                + " (see 'facta projection dead-letters " + name + "', then 'facta projection resume " + name + "')");
+                                + " (see 'facta projection dead-letters " + target.name + "', then 'facta projection resume " + target.name + "')");
                     }
                     long waited = (System.nanoTime() - started) / 1_000_000;
                     String waitingFor = r.rebuildRequested()
                             ? (o.projections().leases(r.key()).isEmpty()
                                     ? "no engine runs this projection"
                                     : "waiting for its engine to start")
-                            : r.paused() ? "paused (facta projection resume " + name + ")" : "";
+                            : r.paused() ? "paused (facta projection resume " + target.name + ")" : "";
                     bar.total(head);
                     bar.update(r.rebuildRequested() ? 0 : r.position());
                     bar.detail(waitingFor);
                     if (!hinted && r.rebuildRequested() && waited >= HINT_AFTER_MILLIS) {
-                        bar.message(name + ": the rebuild has not started after " + HINT_AFTER_MILLIS / 1000 + " s: " + waitingFor
-                                + " (it starts when an engine running '" + name + "' next polls)");
+                        bar.message(target.name + ": the rebuild has not started after " + HINT_AFTER_MILLIS / 1000 + " s: " + waitingFor
+                                + " (it starts when an engine running '" + target.name + "' next polls)");
                         hinted = true;
                     }
                     if (limit != null && waited >= limit.toMillis()) {
-                        throw new FactaException(name + ": not caught up after " + timeout + " (position " + r.position()
+                        throw new FactaException(target.name + ": not caught up after " + timeout + " (position " + r.position()
                                 + " of " + head + (r.rebuildRequested() ? ", rebuild not started yet" : "")
                                 + "); the rebuild goes on in the engine");
                     }
@@ -254,7 +271,7 @@ final class ProjectionCommand implements Callable<Integer> {
                         Thread.sleep(POLL_MILLIS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                        throw new FactaException(name + ": interrupted while waiting; the rebuild goes on in the engine");
+                        throw new FactaException(target.name + ": interrupted while waiting; the rebuild goes on in the engine");
                     }
                 }
             }
@@ -269,44 +286,28 @@ final class ProjectionCommand implements Callable<Integer> {
     @Command(name = "pause", description = "Pause a projection: engines keep their segments but apply nothing until it is resumed.")
     static final class Pause implements Callable<Integer> {
         @Mixin
-        StoreOption store;
-
-        @Parameters(index = "0", paramLabel = "NAME", description = "The projection's name.")
-        String name;
+        Named target;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() {
-            ProjectionKey.checkName(name);
-            try (Opened o = Opened.open(store.url)) {
-                if (!o.projections().setPaused(name, true)) throw unknown(name);
-                spec.commandLine().getOut().println(name + ": paused");
-            }
-            return Main.OK;
+            return target.change(spec, (store, name) -> store.setPaused(name, true), "paused");
         }
     }
 
     @Command(name = "resume", description = "Resume a paused projection, or one stopped by a failure, from where it stopped.")
     static final class Resume implements Callable<Integer> {
         @Mixin
-        StoreOption store;
-
-        @Parameters(index = "0", paramLabel = "NAME", description = "The projection's name.")
-        String name;
+        Named target;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() {
-            ProjectionKey.checkName(name);
-            try (Opened o = Opened.open(store.url)) {
-                if (!o.projections().resume(name)) throw unknown(name);
-                spec.commandLine().getOut().println(name + ": resumed");
-            }
-            return Main.OK;
+            return target.change(spec, ProjectionStore::resume, "resumed");
         }
     }
 
@@ -314,10 +315,7 @@ final class ProjectionCommand implements Callable<Integer> {
             "Retrying a dead letter runs the projection's code, so it is done by the application (ProjectionEngine.retryDeadLetter)."})
     static final class DeadLetters implements Callable<Integer> {
         @Mixin
-        StoreOption store;
-
-        @Parameters(index = "0", paramLabel = "NAME", description = "The projection's name.")
-        String name;
+        Named target;
 
         @Option(names = "--limit", paramLabel = "N", defaultValue = "100", description = "List at most N (default: ${DEFAULT-VALUE}).")
         int limit;
@@ -330,18 +328,18 @@ final class ProjectionCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            ProjectionKey.checkName(name);
+            ProjectionKey.checkName(target.name);
             if (limit < 1 || limit > 10_000) throw new InvalidInputException("limit", "--limit must be 1..10000, got " + limit);
             PrintWriter out = spec.commandLine().getOut();
-            try (Opened o = Opened.open(store.url)) {
-                List<ProjectionRecord> versions = o.projections().list().stream().filter(r -> r.key().name().equals(name)).toList();
-                if (versions.isEmpty()) throw unknown(name);
+            try (Opened o = target.open()) {
+                List<ProjectionRecord> versions = o.projections().list().stream().filter(r -> r.key().name().equals(target.name)).toList();
+                if (versions.isEmpty()) throw unknown(target.name);
                 if (discard != null) {
                     DeadLetter letter = o.projections().deadLetter(discard)
-                            .filter(d -> d.key().name().equals(name))
-                            .orElseThrow(() -> new FactaException("projection '" + name + "' has no dead letter " + discard));
+                            .filter(d -> d.key().name().equals(target.name))
+                            .orElseThrow(() -> new FactaException("projection '" + target.name + "' has no dead letter " + discard));
                     o.projections().inTransaction(tx -> tx.deleteDeadLetter(letter.id()));
-                    out.println(name + ": discarded dead letter " + letter.id() + " (position " + letter.position() + ")");
+                    out.println(target.name + ": discarded dead letter " + letter.id() + " (position " + letter.position() + ")");
                     return Main.OK;
                 }
                 int shown = 0;
@@ -362,7 +360,7 @@ final class ProjectionCommand implements Callable<Integer> {
                         if (page.isEmpty()) break;
                     }
                 }
-                if (shown == 0) out.println(name + ": no dead letters");
+                if (shown == 0) out.println(target.name + ": no dead letters");
             }
             return Main.OK;
         }

@@ -1,8 +1,8 @@
 package dev.facta.observability;
 
+import dev.facta.projection.ForwardingProjection;
 import dev.facta.projection.Projection;
 import dev.facta.projection.ProjectionContext;
-import dev.facta.store.EventFilter;
 import dev.facta.store.RecordedEvent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.Timer;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,40 +27,19 @@ import java.util.concurrent.TimeUnit;
  * keeps working. Failures are rethrown unchanged. Pair it with {@link ProjectionLagMetrics} for
  * how far behind each projection is.
  */
-public final class MeteredProjection implements Projection {
+public final class MeteredProjection extends ForwardingProjection {
     public static final String EVENTS_HANDLED = "facta.events.handled";
     public static final String BATCH_DURATION = "facta.projection.batch.duration";
 
-    private final Projection delegate;
     private final MeterRegistry registry;
 
     private MeteredProjection(Projection delegate, MeterRegistry registry) {
-        this.delegate = Objects.requireNonNull(delegate, "projection");
+        super(delegate);
         this.registry = Objects.requireNonNull(registry, "registry");
     }
 
     public static Projection wrap(MeterRegistry registry, Projection projection) {
         return new MeteredProjection(projection, registry);
-    }
-
-    @Override
-    public String name() {
-        return delegate.name();
-    }
-
-    @Override
-    public int version() {
-        return delegate.version();
-    }
-
-    @Override
-    public EventFilter filter() {
-        return delegate.filter();
-    }
-
-    @Override
-    public Set<String> collections() {
-        return delegate.collections();
     }
 
     @Override
@@ -79,11 +57,6 @@ public final class MeteredProjection implements Projection {
             record("failure", events.size(), System.nanoTime() - t0);
             throw e;
         }
-    }
-
-    @Override
-    public void reset(ProjectionContext context) throws Exception {
-        delegate.reset(context);
     }
 
     private void record(String outcome, int events, long nanos) {

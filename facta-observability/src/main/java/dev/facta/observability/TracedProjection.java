@@ -1,8 +1,8 @@
 package dev.facta.observability;
 
+import dev.facta.projection.ForwardingProjection;
 import dev.facta.projection.Projection;
 import dev.facta.projection.ProjectionContext;
-import dev.facta.store.EventFilter;
 import dev.facta.store.RecordedEvent;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -14,7 +14,6 @@ import io.opentelemetry.context.Scope;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * A projection whose every event is applied inside a span that continues the trace carried in the
@@ -31,7 +30,7 @@ import java.util.Set;
  * called with one event at a time; a projection that loads a whole batch in one round trip loses
  * that optimisation while traced.
  */
-public final class TracedProjection implements Projection {
+public final class TracedProjection extends ForwardingProjection {
     private static final AttributeKey<String> PROJECTION = AttributeKey.stringKey("facta.projection");
     private static final AttributeKey<Long> VERSION = AttributeKey.longKey("facta.projection.version");
     private static final AttributeKey<Long> SEGMENT = AttributeKey.longKey("facta.projection.segment");
@@ -41,36 +40,15 @@ public final class TracedProjection implements Projection {
     private static final AttributeKey<Long> POSITION = AttributeKey.longKey("facta.event.position");
     private static final AttributeKey<String> CORRELATION = AttributeKey.stringKey(TracingMiddleware.CORRELATION_ID);
 
-    private final Projection delegate;
     private final Tracer tracer;
 
     private TracedProjection(Projection delegate, OpenTelemetry openTelemetry) {
-        this.delegate = Objects.requireNonNull(delegate, "projection");
+        super(delegate);
         this.tracer = Objects.requireNonNull(openTelemetry, "openTelemetry").getTracer(TracingMiddleware.INSTRUMENTATION);
     }
 
     public static Projection wrap(OpenTelemetry openTelemetry, Projection projection) {
         return new TracedProjection(projection, openTelemetry);
-    }
-
-    @Override
-    public String name() {
-        return delegate.name();
-    }
-
-    @Override
-    public int version() {
-        return delegate.version();
-    }
-
-    @Override
-    public EventFilter filter() {
-        return delegate.filter();
-    }
-
-    @Override
-    public Set<String> collections() {
-        return delegate.collections();
     }
 
     @Override
@@ -81,11 +59,6 @@ public final class TracedProjection implements Projection {
     @Override
     public void applyBatch(List<RecordedEvent> events, ProjectionContext context) throws Exception {
         for (RecordedEvent e : events) traced(e, context, List.of(e));
-    }
-
-    @Override
-    public void reset(ProjectionContext context) throws Exception {
-        delegate.reset(context);
     }
 
     private void traced(RecordedEvent event, ProjectionContext context, List<RecordedEvent> one) throws Exception {
