@@ -9,7 +9,8 @@ import java.time.Duration;
  * A run that fails forgets the key, so the client may retry. Commands without a key pass through.
  *
  * <p>While a command runs, its key's lease is renewed every {@code renewEvery} (10 s unless given,
- * a third of the stores' default 30 s lease) on a virtual thread, so a slow command is never taken
+ * a third of the stores' default 30 s lease) by one virtual thread per middleware that renews all
+ * running keys together, so a slow command is never taken
  * over by a second caller and run twice; if renewal finds the key no longer running (its lease
  * passed during a stall and another caller took it over), the run's result is still recorded when
  * it completes, and the event is logged.
@@ -19,6 +20,9 @@ public final class IdempotencyMiddleware implements CommandMiddleware {
     private final Duration remember;
     private final Clock clock;
     private final Duration renewEvery;
+    /** Keys whose commands run now, in this middleware; their leases are renewed together. */
+    private final java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicBoolean renewerStarted = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** The default interval of lease renewal: a third of the SQL stores' default lease. */
     public static final Duration DEFAULT_RENEWAL = Duration.ofSeconds(10);
@@ -66,48 +70,43 @@ public final class IdempotencyMiddleware implements CommandMiddleware {
     }
 
     /**
-     * Extends a running key's lease every {@code renewEvery} on a virtual thread. It is stopped by a
-     * latch rather than an interrupt, because interrupting a thread inside a JDBC call closes its
-     * socket; {@link #stop} waits for a renewal in flight, so none can follow the key's outcome.
+     * Extends the lease of every key running in this middleware every {@code renewEvery}, on one
+     * virtual thread started with the first keyed command (it sleeps while nothing runs). A renewal
+     * that lands just after a key's outcome is harmless: stores extend only keys still running.
      */
     private final class Renewal {
-        private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
-        private final Thread thread;
+        private final String key;
 
         Renewal(String key) {
-            this.thread = Thread.ofVirtual().name("facta-idempotency-renewal").start(() -> run(key));
-        }
-
-        private void run(String key) {
-            System.Logger log = System.getLogger(IdempotencyMiddleware.class.getName());
-            try {
-                while (!stopped.await(renewEvery.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) {
-                    try {
-                        if (!store.extend(key)) {
-                            log.log(System.Logger.Level.WARNING, "idempotency key {0} is no longer reserved by this run", key);
-                            return;
-                        }
-                    } catch (RuntimeException e) {
-                        log.log(System.Logger.Level.WARNING, "renewing the lease of idempotency key " + key + " failed", e);
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            this.key = key;
+            running.add(key);
+            if (renewerStarted.compareAndSet(false, true)) {
+                Thread.ofVirtual().name("facta-idempotency-renewal").start(IdempotencyMiddleware.this::renewLoop);
             }
         }
 
         void stop() {
-            stopped.countDown();
-            boolean interrupted = false;
-            while (true) {
+            running.remove(key);
+        }
+    }
+
+    private void renewLoop() {
+        System.Logger log = System.getLogger(IdempotencyMiddleware.class.getName());
+        while (true) {
+            try {
+                Thread.sleep(renewEvery);
+            } catch (InterruptedException e) {
+                return;
+            }
+            for (String key : running) {
                 try {
-                    thread.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
+                    if (!store.extend(key) && running.contains(key)) {
+                        log.log(System.Logger.Level.WARNING, "idempotency key {0} is no longer reserved by this run", key);
+                    }
+                } catch (RuntimeException e) {
+                    log.log(System.Logger.Level.WARNING, "renewing the lease of idempotency key " + key + " failed", e);
                 }
             }
-            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 }
