@@ -41,6 +41,51 @@ public abstract class IdempotencyStoreContract {
         return null;
     }
 
+    /**
+     * Whether two stores from {@link #createStore()} in one test keep the same keys, as instances
+     * of a service on one database do; false skips the tests of two instances.
+     */
+    protected boolean storesShareKeys() {
+        return false;
+    }
+
+    @Test
+    void a_key_running_in_one_instance_makes_the_other_wait_until_it_completes() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(storesShareKeys(), "instances of this store share no keys");
+        IdempotencyStore second = createStore();
+        assertThat(store.begin("pay-1", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        CompletableFuture<IdempotencyStore.Begin> waiting = beginInBackground(second, "pay-1");
+        Thread.sleep(200);
+        assertThat(waiting).isNotDone();
+        store.complete("pay-1", "receipt-7");
+        assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(new IdempotencyStore.Completed("receipt-7"));
+        assertThat(store.begin("pay-1", inTenMinutes())).isEqualTo(new IdempotencyStore.Completed("receipt-7"));
+    }
+
+    @Test
+    void a_key_abandoned_in_one_instance_is_reserved_by_the_one_waiting_in_another() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(storesShareKeys(), "instances of this store share no keys");
+        IdempotencyStore second = createStore();
+        assertThat(store.begin("pay-2", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        CompletableFuture<IdempotencyStore.Begin> waiting = beginInBackground(second, "pay-2");
+        Thread.sleep(100);
+        store.abandon("pay-2");
+        assertThat(waiting.get(10, TimeUnit.SECONDS)).isInstanceOf(IdempotencyStore.Reserved.class);
+    }
+
+    @Test
+    void a_reservation_whose_owner_died_is_taken_over_once_its_lease_has_passed() throws Exception {
+        IdempotencyStore dying = createStoreWithLease(Duration.ofMillis(300));
+        org.junit.jupiter.api.Assumptions.assumeTrue(dying != null && storesShareKeys(), "this store has no leases");
+        assertThat(dying.begin("job-9", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        // the owner never completes nor abandons, as when its instance is killed
+        long started = System.nanoTime();
+        assertThat(store.begin("job-9", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+        store.complete("job-9", 42L);
+        assertThat(dying.begin("job-9", inTenMinutes())).isEqualTo(new IdempotencyStore.Completed(42L));
+    }
+
     record PlaceOrder(String customer) {
     }
 

@@ -15,8 +15,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,6 +38,11 @@ class SqliteIdempotencyStoreTest extends IdempotencyStoreContract {
     }
 
     @Override
+    protected boolean storesShareKeys() {
+        return true;
+    }
+
+    @Override
     protected IdempotencyStore createStore() {
         return new SqliteIdempotencyStore(open(), ResultCodec.scalars());
     }
@@ -51,45 +54,6 @@ class SqliteIdempotencyStoreTest extends IdempotencyStoreContract {
 
     private static Instant inTenMinutes() {
         return Instant.now().plus(Duration.ofMinutes(10));
-    }
-
-    @Test
-    void a_key_running_in_one_process_makes_the_other_wait_until_it_completes() throws Exception {
-        // each event store opens the file with its own connections, as another process would
-        IdempotencyStore first = createStore();
-        IdempotencyStore second = createStore();
-        assertThat(first.begin("pay-1", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
-        CompletableFuture<IdempotencyStore.Begin> waiting = beginInBackground(second, "pay-1");
-        Thread.sleep(200);
-        assertThat(waiting).isNotDone();
-        first.complete("pay-1", "receipt-7");
-        assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(new IdempotencyStore.Completed("receipt-7"));
-        assertThat(first.begin("pay-1", inTenMinutes())).isEqualTo(new IdempotencyStore.Completed("receipt-7"));
-    }
-
-    @Test
-    void a_key_abandoned_in_one_process_is_reserved_by_the_one_waiting_in_another() throws Exception {
-        IdempotencyStore first = createStore();
-        IdempotencyStore second = createStore();
-        assertThat(first.begin("pay-2", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
-        CompletableFuture<IdempotencyStore.Begin> waiting = beginInBackground(second, "pay-2");
-        Thread.sleep(100);
-        first.abandon("pay-2");
-        assertThat(waiting.get(10, TimeUnit.SECONDS)).isInstanceOf(IdempotencyStore.Reserved.class);
-    }
-
-    @Test
-    void a_reservation_whose_owner_died_is_taken_over_once_its_lease_has_passed() throws Exception {
-        IdempotencyStore dying = new SqliteIdempotencyStore(open(), ResultCodec.scalars(),
-                Duration.ofMillis(300), Clock.systemUTC());
-        IdempotencyStore survivor = createStore();
-        assertThat(dying.begin("job-9", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
-        // the owner never completes nor abandons, as when its process is killed
-        long started = System.nanoTime();
-        assertThat(survivor.begin("job-9", inTenMinutes())).isInstanceOf(IdempotencyStore.Reserved.class);
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
-        survivor.complete("job-9", 42L);
-        assertThat(dying.begin("job-9", inTenMinutes())).isEqualTo(new IdempotencyStore.Completed(42L));
     }
 
     @Test
