@@ -137,11 +137,7 @@ final class GenerateCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Project project = Project.at(target.dir);
-            List<Scaffold.GeneratedFile> files = aggregateFiles(project, project.packageFor(target.pkg, checkName(name)), name);
-            Scaffold.writeAll(files);
-            report(spec.commandLine().getOut(), project, files);
-            return Main.OK;
+            return generate(spec, target, checkName(name), (project, pkg) -> aggregateFiles(project, pkg, name));
         }
 
         static String checkName(String name) {
@@ -188,12 +184,8 @@ final class GenerateCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Project project = Project.at(target.dir);
-            Scaffold.checkTypeName(name, Set.of());
-            List<Scaffold.GeneratedFile> files = projectionFiles(project, project.packageFor(target.pkg, name), name, category);
-            Scaffold.writeAll(files);
-            report(spec.commandLine().getOut(), project, files);
-            return Main.OK;
+            return generate(spec, target, Scaffold.checkTypeName(name, Set.of()),
+                    (project, pkg) -> projectionFiles(project, pkg, name, category));
         }
     }
 
@@ -240,11 +232,7 @@ final class GenerateCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Project project = Project.at(target.dir);
-            List<Scaffold.GeneratedFile> files = sagaFiles(project, project.packageFor(target.pkg, checkName(name)), name);
-            Scaffold.writeAll(files);
-            report(spec.commandLine().getOut(), project, files);
-            return Main.OK;
+            return generate(spec, target, checkName(name), (project, pkg) -> sagaFiles(project, pkg, name));
         }
 
         /** The types a process manager declares inside its class, which its own name must not repeat. */
@@ -270,6 +258,21 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     // ------------------------------------------------------------------ shared
+
+    /** Makes the files of one unit in a project's package. */
+    @FunctionalInterface
+    interface Unit {
+        List<Scaffold.GeneratedFile> files(Project project, String pkg);
+    }
+
+    /** Finds the project and package of a checked name, writes the unit's files and lists them. */
+    private static int generate(CommandSpec spec, Target target, String checkedName, Unit unit) {
+        Project project = Project.at(target.dir);
+        List<Scaffold.GeneratedFile> files = unit.files(project, project.packageFor(target.pkg, checkedName));
+        Scaffold.writeAll(files);
+        report(spec.commandLine().getOut(), project, files);
+        return Main.OK;
+    }
 
     private static Scaffold.GeneratedFile file(Path path, String template, Map<String, String> values) {
         return new Scaffold.GeneratedFile(path, Scaffold.template(template, values), false);
