@@ -1,6 +1,5 @@
 package dev.facta.postgres;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.facta.FactaException;
 import dev.facta.projection.Lease;
 import dev.facta.projection.ProjectionKey;
@@ -17,9 +16,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -37,32 +34,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class PostgresProjectionStoreTest extends ProjectionStoreContract {
 
-    private final Map<ProjectionStore, HikariDataSource> pools = new IdentityHashMap<>();
-    private String schema;
+    private final PooledProjectionStores stores = new PooledProjectionStores("proj");
 
     @Override
     protected ProjectionStore newStore() {
-        schema = PostgresTestDatabase.newSchema("facta_proj");
-        HikariDataSource pool = TestPools.pool("projections", 6);
-        new PostgresMigrations(pool, schema).up();
-        PostgresProjectionStore s = new PostgresProjectionStore(pool, schema);
-        pools.put(s, pool);
-        return s;
+        return stores.fresh();
     }
 
     @Override
     protected ProjectionStore sameDatabase(ProjectionStore store) {
-        HikariDataSource pool = TestPools.pool("projections-other", 6);
-        PostgresProjectionStore s = new PostgresProjectionStore(pool, schema);
-        pools.put(s, pool);
-        return s;
+        return stores.another();
     }
 
     @Override
     protected void closeStore(ProjectionStore store) {
-        HikariDataSource pool = pools.remove(store);
-        if (pool != null) pool.close();
-        if (pools.isEmpty()) PostgresTestDatabase.dropSchema(schema);
+        stores.close(store);
     }
 
     private PostgresProjectionStore pg() {
@@ -186,7 +172,7 @@ class PostgresProjectionStoreTest extends ProjectionStoreContract {
             assertThatThrownBy(() -> docs.put("o-3", "{\"ref\":\"r1\"}")).isInstanceOf(UniqueViolationException.class);
             tx.collection(ORDERS.collection("lines"), DocumentCodec.json()).put("l-1", "{}");
             Connection c = tx.unwrap(Connection.class);
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + schema + ".rm_lines_v1");
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + stores.schema() + ".rm_lines_v1");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 tx.saveCheckpoint(ORDERS, 0, 1);
