@@ -5,6 +5,9 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.sun.net.httpserver.HttpServer;
 import dev.facta.FactaException;
+import dev.facta.kafka.EmbeddedKafka;
+import dev.facta.kafka.KafkaPublisher;
+import dev.facta.kafka.KafkaTopics;
 import dev.facta.nats.NatsPublisher;
 import dev.facta.nats.NatsSubjects;
 import dev.facta.outbox.OutboxPublisher;
@@ -24,6 +27,11 @@ import dev.facta.store.EventStore;
 import dev.facta.store.EventStores;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -35,6 +43,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 
@@ -42,22 +52,28 @@ import java.util.concurrent.Executors;
  * outbox-relay: the append-batched load (200,000 events in 10,000 streams, runs of 10 events per stream)
  * is written first; then an {@link OutboxRelay} starts from the beginning of the log and is timed until
  * its checkpoint reaches the head, every message acknowledged by the destination (JetStream
- * PublishAck, RabbitMQ publisher confirm, HTTP 204). Once per destination that answers: the local NATS
- * JetStream server (127.0.0.1:4222), the local RabbitMQ (127.0.0.1:5672, guest/guest), and a webhook
- * receiver in this process (the JDK's HTTP server, signatures checked, duplicates dropped by an
- * in-memory inbox). Afterwards the destination must hold exactly one message per event: a relay that
- * skipped or repeated messages would be fast for the wrong reason. Each run uses its own JetStream
- * stream, exchange and queue, deleted afterwards.
+ * PublishAck, RabbitMQ publisher confirm, Kafka acks=all, HTTP 204). Once per destination that answers:
+ * the local NATS JetStream server (127.0.0.1:4222), the local RabbitMQ (127.0.0.1:5672, guest/guest),
+ * Kafka (the cluster {@value #KAFKA_ENV} names, else a single KRaft broker started in this process for
+ * the run, see {@code EmbeddedKafka}), and a webhook receiver in this process (the JDK's HTTP server,
+ * signatures checked, duplicates dropped by an in-memory inbox). Afterwards the destination must hold
+ * exactly one message per event: a relay that skipped or repeated messages would be fast for the wrong
+ * reason. Each run uses its own JetStream stream, exchange and queue, or topic, deleted afterwards.
  */
 final class OutboxRelayBench {
     private static final String RELAY = "bench-outbox";
+    /** Bootstrap servers of a Kafka cluster to publish to instead of a broker started in this process. */
+    static final String KAFKA_ENV = "FACTA_BENCH_KAFKA_BOOTSTRAP";
+    /** Partitions of the Kafka topic: the streams spread over them by key. */
+    private static final int KAFKA_PARTITIONS = 6;
     private static final byte[] SECRET = "facta-benchmark-webhook-secret!!".getBytes(StandardCharsets.UTF_8);
 
     /** A destination the relay publishes to. */
     enum Broker {
-        NATS("nats", 4222), RABBITMQ("rabbitmq", 5672), WEBHOOK("webhook", 0);
+        NATS("nats", 4222), RABBITMQ("rabbitmq", 5672), KAFKA("kafka", -1), WEBHOOK("webhook", 0);
 
         final String id;
+        /** Where it must answer on 127.0.0.1; 0: in this process; -1: Kafka, see {@link #kafkaBootstrap()}. */
         final int port;
 
         Broker(String id, int port) {
@@ -76,15 +92,42 @@ final class OutboxRelayBench {
     static List<Broker> available(java.util.function.Consumer<String> notes) {
         List<Broker> out = new ArrayList<>();
         for (Broker b : Broker.values()) {
+            if (b == Broker.KAFKA) {
+                String external = kafkaBootstrap();
+                if (external == null || answers(external)) out.add(b);
+                else notes.accept("skipping outbox-relay to kafka: nothing answers at " + external + " (" + KAFKA_ENV + ")");
+                continue;
+            }
             if (b.port == 0 || answers(b.port)) out.add(b);
             else notes.accept("skipping outbox-relay to " + b.id + ": nothing answers on 127.0.0.1:" + b.port);
         }
         return out;
     }
 
+    /** The external Kafka cluster's bootstrap servers, or null for a broker in this process. */
+    static String kafkaBootstrap() {
+        String v = System.getenv(KAFKA_ENV);
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private static boolean answers(String bootstrapServers) {
+        String first = bootstrapServers.split(",")[0].trim();
+        int colon = first.lastIndexOf(':');
+        if (colon < 1) return false;
+        try {
+            return answers(first.substring(0, colon), Integer.parseInt(first.substring(colon + 1)));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
     private static boolean answers(int port) {
+        return answers("127.0.0.1", port);
+    }
+
+    private static boolean answers(String host, int port) {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            s.connect(new InetSocketAddress(host, port), 1000);
             return true;
         } catch (IOException e) {
             return false;
@@ -144,6 +187,7 @@ final class OutboxRelayBench {
         return switch (broker) {
             case NATS -> nats(name);
             case RABBITMQ -> rabbit(name);
+            case KAFKA -> kafka(name);
             case WEBHOOK -> webhook();
         };
     }
@@ -204,6 +248,52 @@ final class OutboxRelayBench {
                     ch.exchangeDelete(name);
                 } finally {
                     admin.close();
+                }
+            }
+        };
+    }
+
+    private static Destination kafka(String name) throws Exception {
+        String external = kafkaBootstrap();
+        // started before the clock runs; in this process, so the broker shares the machine with the relay
+        EmbeddedKafka broker = external == null ? EmbeddedKafka.builder().ignoreExternal().start() : null;
+        String bootstrap = external != null ? external : broker.bootstrapServers();
+        Admin admin = null;
+        KafkaPublisher publisher = null;
+        try {
+            Properties p = new Properties();
+            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            admin = Admin.create(p);
+            admin.createTopics(List.of(new NewTopic(name, KAFKA_PARTITIONS, (short) -1))).all().get();
+            publisher = KafkaPublisher.builder(bootstrap).topics(KafkaTopics.fixed(name)).build();
+        } catch (Exception e) {
+            if (admin != null) admin.close();
+            if (broker != null) broker.close();
+            throw e;
+        }
+        Admin a = admin;
+        KafkaPublisher kp = publisher;
+        return new Destination() {
+            public OutboxPublisher publisher() {
+                return kp;
+            }
+
+            /** The records in the topic: one per event, unless a message was written twice. */
+            public long count(long expected) throws Exception {
+                Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+                for (int i = 0; i < KAFKA_PARTITIONS; i++) latest.put(new TopicPartition(name, i), OffsetSpec.latest());
+                long n = 0;
+                for (var e : a.listOffsets(latest).all().get().values()) n += e.offset();
+                return n;
+            }
+
+            public void close() throws Exception {
+                try {
+                    kp.close();
+                    a.deleteTopics(List.of(name)).all().get();
+                } finally {
+                    a.close();
+                    if (broker != null) broker.close();
                 }
             }
         };

@@ -25,6 +25,7 @@ class OutboxRelayBenchTest {
 
         List<OutboxRelayBench.Broker> brokers = OutboxRelayBench.available(n -> { });
         assertThat(brokers).contains(OutboxRelayBench.Broker.WEBHOOK); // in process: always there
+        if (OutboxRelayBench.kafkaBootstrap() == null) assertThat(brokers).contains(OutboxRelayBench.Broker.KAFKA); // a broker of its own
         assertThat(lines).hasSize(2 * brokers.size());
         assertThat(lines).allMatch(l -> l.matches("scenario=outbox-relay impl=facta store=(memory|sqlite) events=200 seconds=\\d+\\.\\d{3} events_per_s=\\d+"));
         for (OutboxRelayBench.Broker b : brokers) {
