@@ -280,7 +280,9 @@ public final class KafkaPublisher implements OutboxPublisher {
         Map<String, Object> config() {
             Map<String, Object> c = new LinkedHashMap<>();
             c.put(ProducerConfig.CLIENT_ID_CONFIG, "facta-outbox");
-            c.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+            // the relay sends a burst (the next message of every stream in flight) and then waits for the
+            // acknowledgements: 1 ms gathers the burst into few requests; more only delays every round
+            c.put(ProducerConfig.LINGER_MS_CONFIG, 1);
             c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) maxBlock.toMillis());
             c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) deliveryTimeout.toMillis());
             c.putAll(properties);

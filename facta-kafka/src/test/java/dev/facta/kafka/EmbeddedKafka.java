@@ -69,7 +69,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final InetSocketAddress routed;
     private final Forwarder front;
 
+    /**
+     * Loggers with a filter of ours (held, because java.util.logging keeps loggers weakly and would forget
+     * the filter): a single node's first start and every stop log warnings that are routine for it, and
+     * they would show between a command's own output lines.
+     */
+    private static final List<java.util.logging.Logger> QUIET = new ArrayList<>();
+
     static {
+        quiet("org.apache.kafka.controller.QuorumController", "The metadata log appears to be empty"); // a new node's first start
+        quiet("org.apache.kafka.clients.NetworkClient", "Attempting to close NetworkClient that has already been closed"); // on shutdown
         // a broker that fails fatally asks to exit the process: in a test JVM, report it instead
         Exit.setExitProcedure((code, message) -> {
             LOG.log(System.Logger.Level.ERROR, "the embedded Kafka broker asked to exit (" + code + "): " + message);
@@ -79,6 +88,14 @@ public final class EmbeddedKafka implements AutoCloseable {
             LOG.log(System.Logger.Level.ERROR, "the embedded Kafka broker asked to halt (" + code + "): " + message);
             throw new FactaException("Kafka asked to halt (" + code + "): " + message);
         });
+    }
+
+    /** Drops the records of one logger that contain {@code fragment}, unless the application filters that logger itself. */
+    private static void quiet(String logger, String fragment) {
+        java.util.logging.Logger l = java.util.logging.Logger.getLogger(logger);
+        if (l.getFilter() != null) return;
+        l.setFilter(r -> r.getMessage() == null || !r.getMessage().contains(fragment));
+        QUIET.add(l);
     }
 
     private EmbeddedKafka(String bootstrapServers, KafkaRaftServer server, Path directory, InetSocketAddress routed, Forwarder front) {

@@ -157,7 +157,7 @@ class KafkaOutboxTest extends OutboxBrokerContract {
                 .deliveryTimeout(Duration.ofMillis(500)).build())).isEqualTo("deliveryTimeout");
         assertThat(KafkaPublisher.builder("127.0.0.1:1").property("acks", "all").config()).containsEntry("acks", "all");
         assertThat(KafkaPublisher.builder("127.0.0.1:1").deliveryTimeout(Duration.ofSeconds(3)).config())
-                .containsEntry("delivery.timeout.ms", 3000).containsEntry("request.timeout.ms", 2995);
+                .containsEntry("delivery.timeout.ms", 3000).containsEntry("request.timeout.ms", 2999);
     }
 
     @Test
