@@ -1,30 +1,30 @@
 package dev.facta.cli;
 
+import dev.facta.FactaException;
 import dev.facta.InvalidInputException;
-import dev.facta.jackson.JacksonDocumentCodec;
-import dev.facta.projection.Projection;
-import dev.facta.projection.ProjectionContext;
-import dev.facta.projection.ProjectionEngine;
-import dev.facta.projection.ProjectionStore;
-import dev.facta.readmodel.DocumentCodec;
+import dev.facta.aggregate.DomainRuleViolation;
+import dev.facta.examples.oms.OmsServer;
+import dev.facta.examples.oms.app.OmsApplication;
+import dev.facta.examples.oms.app.OmsConfig;
+import dev.facta.examples.oms.app.OrderView;
+import dev.facta.examples.oms.app.PaymentDetails;
+import dev.facta.examples.oms.app.PlaceOrderRequest;
+import dev.facta.examples.oms.app.RequestContext;
+import dev.facta.examples.oms.app.StockLevel;
+import dev.facta.examples.oms.app.TimelineEntry;
+import dev.facta.examples.oms.contracts.orders.OrderEvent;
+import dev.facta.examples.oms.orders.OmsJson;
+import dev.facta.examples.oms.orders.Order;
+import dev.facta.serialization.EventSerializer;
 import dev.facta.server.FactaServer;
 import dev.facta.server.StateView;
-import dev.facta.store.AllSlice;
-import dev.facta.store.AppendResult;
-import dev.facta.store.EventData;
-import dev.facta.store.EventFilter;
-import dev.facta.store.EventStore;
-import dev.facta.store.ExpectedVersion;
-import dev.facta.store.Metadata;
+import dev.facta.store.EventStores;
 import dev.facta.store.RecordedEvent;
-import dev.facta.store.StreamId;
-import dev.facta.store.WrongExpectedVersionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import tools.jackson.databind.JsonNode;
 
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -32,7 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -42,28 +42,43 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The newcomer's first run, on the embedded default store: a short walkthrough of the event store (an
- * order's events with correlation and causation, an optimistic-concurrency conflict, the stream read
- * back, the global log by category), then the server with a small order domain loaded (a projection of
- * order summaries in a projection engine, a time-travel view of orders) and orders flowing in, until
- * Ctrl-C. Each run uses new orders, so it can be run again and again on the same file.
+ * The newcomer's first run: the order management service of {@code examples/oms} on the embedded default store.
+ * One order is walked through the checkout saga (reserve stock, take payment, confirm) and printed with its
+ * timeline; a repeated request shows idempotency and a declined card shows the compensation. Then the service's
+ * REST and gRPC APIs and Facta's server with the admin UI run while a small traffic generator places, pays,
+ * cancels and refunds orders, until Ctrl-C (or {@code --duration}). Each run uses new order ids, so it can be run
+ * again and again on the same file.
  */
 @Command(name = "demo",
-        description = {"Walk through the event store, then run the server with a small order domain and live traffic.",
-                "Prints where to look: the admin UI's address and API examples. Runs until Ctrl-C (or --duration)."})
+        description = {"Run the order management service (examples/oms) with the admin UI and live traffic.",
+                "Walks one order through the checkout saga, then prints where to look. Runs until Ctrl-C (or --duration)."})
 final class DemoCommand implements Callable<Integer> {
     static final String PROJECTION = "order-summaries";
-    static final String COLLECTION = "order_summaries";
+    /** How long the demo's saga waits for a payment before it cancels the order: short, so timeouts show up. */
+    static final Duration PAYMENT_TIMEOUT = Duration.ofSeconds(5);
+    static final String[][] PRODUCTS = {{"BOOK_42", "39.90"}, {"MUG_7", "9.50"}, {"PEN_3", "24.00"}, {"TEE_L", "19.99"},
+            {"CARD_1", "25.00"}};
+    static final String[] CUSTOMERS = {"ada", "grace", "linus", "margaret", "alan", "barbara"};
+    /** Stock is topped up to this whenever a SKU runs low, so the traffic keeps flowing. */
+    static final int STOCK_TARGET = 200;
 
     @Mixin
     StoreOption store;
 
     @Option(names = "--port", paramLabel = "N", defaultValue = "" + ServeCommand.DEFAULT_PORT,
-            description = "Port of the server; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+            description = "Port of Facta's server (HTTP API and admin UI); 0 picks a free one. Default: ${DEFAULT-VALUE}.")
     int port;
 
+    @Option(names = "--http-port", paramLabel = "N", defaultValue = "8080",
+            description = "Port of the order service's REST API; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+    int httpPort;
+
+    @Option(names = "--grpc-port", paramLabel = "N", defaultValue = "9090",
+            description = "Port of the order service's gRPC API; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+    int grpcPort;
+
     @Option(names = "--rate", paramLabel = "N", defaultValue = "2",
-            description = "About how many orders' actions (place, pay, ship) per second the traffic makes. Default: ${DEFAULT-VALUE}.")
+            description = "About how many actions (place, pay, cancel, refund an order) per second the traffic makes. Default: ${DEFAULT-VALUE}.")
     double rate;
 
     @Option(names = "--duration", paramLabel = "TIME",
@@ -84,132 +99,121 @@ final class DemoCommand implements Callable<Integer> {
         out = spec.commandLine().getOut();
         Duration runFor = noWait ? Duration.ZERO : duration == null ? null : parseDuration(duration);
         if (rate <= 0 || rate > 1000) throw new InvalidInputException("rate", "--rate must be above 0 and at most 1000, got " + rate);
-        if (port < 0 || port > 65_535) throw new InvalidInputException("port", "--port must be 0..65535, got " + port);
+        checkPort("port", port);
+        checkPort("http-port", httpPort);
+        checkPort("grpc-port", grpcPort);
 
-        EventStore es = Stores.openForWrite(store.url);
-        Running running = null;
-        boolean storeHandedOver = false;
+        Running running = Running.start(store.url, port, httpPort, grpcPort, rate);
         try {
-            StreamId order = walkthrough(es);
-            if (order == null) return Main.FAILED;
-            storeHandedOver = true;
-            running = Running.start(es, port, rate);
+            out.println("Facta demo: the order management service (examples/oms) on " + running.oms.app().eventStore().describe());
+            out.println();
+            String order = walkthrough(running.oms.app());
             printWhereToLook(running, order);
-            running.awaitStop(runFor, out);
+            running.startTraffic();
+            running.awaitStop(runFor);
         } finally {
-            // the running demo closes the store last, also when Ctrl-C stops it from the shutdown hook
-            if (running != null) running.stop(out);
-            else if (!storeHandedOver) es.close();
+            running.stop(out);
         }
         return Main.OK;
     }
 
+    private static void checkPort(String name, int value) {
+        if (value < 0 || value > 65_535) throw new InvalidInputException(name, "--" + name + " must be 0..65535, got " + value);
+    }
+
     // ------------------------------------------------------------------ the walkthrough
 
-    /** Steps 1-5 on one new order; the order's stream, or null when the store broke a promise. */
-    private StreamId walkthrough(EventStore es) {
-        String orderId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
-        StreamId order = StreamId.of("order", orderId);
-        StreamId customer = StreamId.of("customer", "ada-" + orderId);
-        String correlation = UUID.randomUUID().toString();
-        String placeOrder = "cmd-PlaceOrder-" + orderId;
-        String payOrder = "cmd-PayOrder-" + orderId;
-        String shipOrder = "cmd-ShipOrder-" + orderId;
+    /** Steps 1-3: one order through the saga, a repeated request, a declined card. Returns the first order's id. */
+    private String walkthrough(OmsApplication oms) {
+        String run = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
+        topUp(oms, run);
+        String orderId = "demo-" + run;
+        StockLevel before = oms.stock("BOOK_42");
 
-        out.println("Facta demo: one order's life as events, stored in " + es.describe());
-        out.println();
-
-        step(1, "A customer places an order. The command " + placeOrder + " produces three events,");
-        say("appended in one atomic batch to the new stream " + order + " (expected version: no_stream).");
-        Metadata placed = Metadata.empty().withCorrelationId(correlation).withCausationId(placeOrder);
-        AppendResult created = es.append(order, ExpectedVersion.noStream(), List.of(
-                EventData.of("OrderCreated", "{\"orderId\":\"" + orderId + "\",\"customer\":\"ada@example.com\",\"currency\":\"EUR\"}", placed),
-                EventData.of("ItemAdded", "{\"sku\":\"BOOK-42\",\"title\":\"Designing Event Stores\",\"quantity\":1,\"unitPrice\":\"39.90\"}", placed),
-                EventData.of("ItemAdded", "{\"sku\":\"MUG-7\",\"title\":\"Mug\",\"quantity\":2,\"unitPrice\":\"9.50\"}", placed)));
-        say("-> versions 0..2 at global positions " + created.firstPosition() + ".." + created.lastPosition()
-                + "; next expected version " + created.nextExpectedVersion());
-        out.println();
-
-        step(2, "Payment arrives (" + payOrder + "). It is caused by a new command but belongs to the same");
-        say("conversation, so it keeps the correlation id " + correlation + ".");
-        Metadata paid = Metadata.empty().withCorrelationId(correlation).withCausationId(payOrder);
-        AppendResult payment = es.append(order, ExpectedVersion.exactly(created.nextExpectedVersion()),
-                EventData.of("OrderPaid", "{\"amount\":\"58.90\",\"currency\":\"EUR\",\"method\":\"card\"}", paid));
-        es.append(customer, ExpectedVersion.any(),
-                EventData.of("LoyaltyPointsEarned", "{\"points\":59,\"orderId\":\"" + orderId + "\"}", paid));
-        say("-> OrderPaid is version " + payment.nextExpectedVersion() + " of " + order
-                + "; LoyaltyPointsEarned went to " + customer + " (another category)");
-        out.println();
-
-        step(3, "Optimistic concurrency. A clerk opened the order before it was paid (at version 2)");
-        say("and now tries to cancel it, still expecting version 2:");
-        try {
-            es.append(order, ExpectedVersion.exactly(created.nextExpectedVersion()),
-                    EventData.of("OrderCancelled", "{\"reason\":\"customer called\"}",
-                            Metadata.empty().withCorrelationId(correlation).withCausationId("cmd-CancelOrder-" + orderId)));
-            say("!! the stale cancellation was accepted; this store does not keep its promise");
-            return null;
-        } catch (WrongExpectedVersionException e) {
-            say("-> refused: " + e.getMessage() + ". Nothing was written.");
-            say("   The clerk re-reads the order, sees it is paid, and ships it at version " + e.actual() + " instead:");
+        step(1, "A customer orders 2 x BOOK_42 and 1 x MUG_7 and pays with a test card. The checkout saga reserves");
+        say("the stock (inventory module), takes the payment (payment module) and confirms the order; the modules");
+        say("talk only through commands and events:");
+        PlaceOrderRequest request = new PlaceOrderRequest(orderId, "ada", "EUR", List.of(
+                new PlaceOrderRequest.Line("BOOK_42", 2, new BigDecimal("39.90")),
+                new PlaceOrderRequest.Line("MUG_7", 1, new BigDecimal("9.50"))),
+                new PaymentDetails("card", "tok_visa"));
+        RequestContext ctx = new RequestContext("demo-place-" + orderId, null, null);
+        long started = System.nanoTime();
+        oms.placeOrder(request, ctx);
+        OrderView done = oms.awaitTerminal(orderId, Duration.ofSeconds(30));
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        say("-> order " + orderId + " is " + done.status() + " after " + millis + " ms, total " + done.total() + " " + done.currency()
+                + "; its timeline (the order stream's events):");
+        List<TimelineEntry> timeline = oms.timeline(orderId);
+        out.printf("     %-3s %-9s %-26s %s%n", "V", "POSITION", "TYPE", "CAUSED BY (command id)");
+        for (TimelineEntry e : timeline) {
+            out.printf("     %-3d %-9d %-26s %s%n", e.version(), e.position(), e.type(), e.causationId());
         }
-        AppendResult shipped = es.append(order, ExpectedVersion.exactly(payment.nextExpectedVersion()),
-                EventData.of("OrderShipped", "{\"carrier\":\"DHL\",\"tracking\":\"JD0146" + orderId + "\"}",
-                        Metadata.empty().withCorrelationId(correlation).withCausationId(shipOrder)));
-        say("-> OrderShipped is version " + shipped.nextExpectedVersion());
+        StockLevel after = oms.stock("BOOK_42");
+        say("stock of BOOK_42: available " + before.available() + " -> " + after.available()
+                + ", committed " + before.committed() + " -> " + after.committed());
         out.println();
 
-        step(4, "Reading " + order + " back, oldest first (this is how an aggregate is rebuilt):");
-        List<RecordedEvent> history = es.readStream(order);
-        out.printf("     %-3s %-8s %-14s %-24s %s%n", "V", "POSITION", "TYPE", "CAUSED BY", "DATA");
-        for (RecordedEvent e : history) {
-            out.printf("     %-3d %-8d %-14s %-24s %s%n", e.version(), e.position(), e.type(),
-                    e.metadata().causationId(), EventJson.data(e));
-        }
+        step(2, "The client did not see the answer and sends the same request again, with the same idempotency key:");
+        OrderView again = oms.placeOrder(request, ctx);
+        say("-> the first request's order (" + again.orderId() + "), nothing written twice: the stream still has "
+                + oms.timeline(orderId).size() + " events");
         out.println();
 
-        step(5, "The tail of the global log, filtered by category 'order' (what a projection of orders reads):");
-        long head = es.headPosition();
-        List<RecordedEvent> tail = new ArrayList<>();
-        long from = Math.max(1, head - 50);
-        AllSlice slice;
-        do {
-            slice = es.readAll(from, 1000, EventFilter.categories("order"));
-            tail.addAll(slice.events());
-            from = slice.next();
-        } while (!slice.endOfLog());
-        List<RecordedEvent> last = tail.subList(Math.max(0, tail.size() - 8), tail.size());
-        for (RecordedEvent e : last) {
-            out.printf("     #%-6d %-14s v%-3d %s%n", e.position(), e.stream(), e.version(), e.type());
-        }
-        say("(" + customer + " is not listed: its category is 'customer')");
+        step(3, "Another order, paid with a card that is declined (tok_decline). The saga compensates: it releases");
+        say("the stock it reserved and cancels the order:");
+        String declinedId = "demo-" + run + "-declined";
+        int mugBefore = oms.stock("MUG_7").available();
+        oms.placeOrder(new PlaceOrderRequest(declinedId, "grace", "EUR",
+                        List.of(new PlaceOrderRequest.Line("MUG_7", 3, new BigDecimal("9.50"))),
+                        new PaymentDetails("card", PaymentDetails.DECLINE)),
+                new RequestContext("demo-place-" + declinedId, null, null));
+        OrderView declined = oms.awaitTerminal(declinedId, Duration.ofSeconds(30));
+        say("-> " + declinedId + " is " + declined.status() + " (" + declined.reason() + "); stock of MUG_7 available "
+                + mugBefore + " -> " + oms.stock("MUG_7").available() + " (reserved, then released)");
+        say("   events: " + String.join(", ", oms.timeline(declinedId).stream().map(TimelineEntry::type).toList()));
         out.println();
-        return order;
+        return orderId;
+    }
+
+    /** Brings every demo SKU up to {@link #STOCK_TARGET} available units. */
+    static void topUp(OmsApplication oms, String run) {
+        for (String[] p : PRODUCTS) {
+            int available = oms.stock(p[0]).available();
+            if (available < STOCK_TARGET / 4) {
+                oms.restock(p[0], STOCK_TARGET - available, new RequestContext("demo-restock-" + p[0] + "-" + run + "-" + available, null, null));
+            }
+        }
     }
 
     // ------------------------------------------------------------------ where to look
 
-    private void printWhereToLook(Running running, StreamId order) {
-        String url = running.server.url();
+    private void printWhereToLook(Running running, String order) {
+        String api = running.oms.httpUrl();
+        String facta = running.facta.url();
         String storeFlag = ServeCommand.storeFlag(store.url);
-        step(6, "The projection '" + PROJECTION + "' folds every order into a summary document (collection "
-                + COLLECTION + "),");
-        say("and the server is up with new orders being placed, paid and shipped (about " + fmt(rate) + " actions a second):");
+        step(4, "The service is up, with orders being placed, paid, cancelled and refunded (about " + fmt(rate)
+                + " actions a second):");
         out.println();
-        out.println("  Admin UI:  " + running.server.adminUrl());
-        out.println("  HTTP API:  " + url);
+        out.println("  Admin UI:  " + running.facta.adminUrl());
+        out.println("  HTTP API:  " + facta + "   (Facta's event store API)");
+        out.println("  Orders:    " + api + "   (the order service's REST API)");
+        out.println("  gRPC:      " + running.oms.grpcTarget() + "   (facta.oms.v1.OrderService)");
+        out.println("  Metrics:   " + api + "/metrics   (saga counters: oms_saga_*)");
         out.println();
         out.println("Try, while it runs:");
-        out.println("  curl -s " + url + "/streams/" + order);
-        out.println("  curl -s '" + url + "/all?from=1&limit=5'");
-        out.println("  curl -sN '" + url + "/subscribe/all?from=" + Math.max(1, running.events.headPosition()) + "'   (live, Ctrl-C to end)");
-        out.println("  curl -s -X POST " + url + "/streams/order-mine -H 'Facta-Expected-Version: no_stream' \\");
-        out.println("       -d '[{\"type\":\"OrderCreated\",\"data\":{\"customer\":\"you@example.com\",\"currency\":\"EUR\"}}]'");
-        out.println("  curl -s " + url + "/metrics | grep facta_http_requests");
-        out.println("In the admin UI: open a stream, follow the live log, watch " + PROJECTION
-                + "'s lag, time-travel through " + order + ".");
+        out.println("  curl -s " + api + "/orders/" + order);
+        out.println("  curl -s " + api + "/orders/" + order + "/timeline");
+        out.println("  curl -s -X POST " + api + "/orders -H 'Idempotency-Key: try-1' -H 'Content-Type: application/json' \\");
+        out.println("       -d '{\"customerId\":\"you\",\"currency\":\"EUR\",\"lines\":[{\"sku\":\"PEN_3\",\"quantity\":1,\"unitPrice\":\"24.00\"}],"
+                + "\"payment\":{\"method\":\"card\",\"token\":\"tok_visa\"}}'");
+        out.println("  curl -s " + api + "/customers/ada/orders");
+        out.println("  curl -s " + api + "/stock/BOOK_42");
+        out.println("  curl -s " + facta + "/streams/order-" + order);
+        out.println("In the admin UI: open order-" + order + " and time-travel through it, follow the live log, watch the");
+        out.println("projections' lag (" + PROJECTION + ", the checkout saga) and their dead letters.");
         out.println("And with the CLI (in another terminal):");
-        out.println("  ./facta stream show " + order + storeFlag);
+        out.println("  ./facta stream show order-" + order + storeFlag);
         out.println("  ./facta projection status " + PROJECTION + storeFlag);
         if (Stores.isSqlite(store.url)) {
             out.println("Your events live in " + Stores.sqlitePath(store.url).toAbsolutePath().normalize()
@@ -217,7 +221,7 @@ final class DemoCommand implements Callable<Integer> {
         } else if (Stores.isMemory(store.url)) {
             out.println("Your events live in memory: they are gone when the demo stops; run without --store to keep them in a file.");
         } else {
-            out.println("Your events live in " + dev.facta.store.EventStores.redact(store.url) + ".");
+            out.println("Your events live in " + EventStores.redact(store.url) + ".");
         }
         out.println(noWait || duration != null ? "" : "Press Ctrl-C to stop.");
         out.flush();
@@ -237,10 +241,10 @@ final class DemoCommand implements Callable<Integer> {
 
     /** {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, or an ISO-8601 duration such as {@code PT30S}. */
     static Duration parseDuration(String text) {
-        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        String t = text.trim().toLowerCase(Locale.ROOT);
         try {
             Duration d;
-            if (t.startsWith("pt")) d = Duration.parse(t.toUpperCase(java.util.Locale.ROOT));
+            if (t.startsWith("pt")) d = Duration.parse(t.toUpperCase(Locale.ROOT));
             else if (t.endsWith("ms")) d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
             else if (t.endsWith("s")) d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
             else if (t.endsWith("m")) d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
@@ -255,43 +259,60 @@ final class DemoCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------------ the running demo
 
-    /** The projection engine, the server and the traffic, stopped together exactly once, and then the store closed. */
+    /** The order service, Facta's server and the traffic, stopped together exactly once. */
     private static final class Running {
-        final EventStore events;
-        final ProjectionEngine engine;
-        final FactaServer server;
+        final OmsServer oms;
+        final FactaServer facta;
         final Traffic traffic;
-        final Thread trafficThread;
+        Thread trafficThread;
         final CountDownLatch stopped = new CountDownLatch(1);
         final AtomicBoolean stopping = new AtomicBoolean();
         Thread hook;
 
-        private Running(EventStore events, ProjectionEngine engine, FactaServer server, Traffic traffic) {
-            this.events = events;
-            this.engine = engine;
-            this.server = server;
-            this.traffic = traffic;
-            this.trafficThread = Thread.ofVirtual().name("facta-demo-traffic").start(traffic);
+        private Running(OmsServer oms, FactaServer facta, double rate) {
+            this.oms = oms;
+            this.facta = facta;
+            this.traffic = new Traffic(oms.app(), rate);
         }
 
-        static Running start(EventStore es, int port, double rate) {
-            ProjectionStore projections = FactaServer.projectionStoreFor(es);
-            ProjectionEngine engine = ProjectionEngine.builder(es, projections).register(new OrderSummaries()).build().start();
-            FactaServer server;
+        static Running start(String url, int port, int httpPort, int grpcPort, double rate) {
+            OmsConfig config = OmsConfig.builder(url).paymentTimeout(PAYMENT_TIMEOUT).build();
+            OmsServer oms;
             try {
-                server = ServeCommand.start(FactaServer.builder(es).port(port).projections(projections)
-                        .projectionEngine(engine).stateView(new OrderStateView()), "127.0.0.1", port);
+                oms = OmsServer.start(config, OmsServer.Settings.of(httpPort, grpcPort).withHost("127.0.0.1"));
             } catch (RuntimeException e) {
-                engine.close();
-                es.close();
+                throw portError(e, "--http-port " + httpPort + " or --grpc-port " + grpcPort);
+            }
+            try {
+                OmsApplication app = oms.app();
+                FactaServer facta = ServeCommand.start(FactaServer.builder(app.eventStore()).port(port).host("127.0.0.1")
+                        .projections(app.projectionStore()).projectionEngine(app.projectionEngine())
+                        .stateView(new OrderStateView()), "127.0.0.1", port);
+                return new Running(oms, facta, rate);
+            } catch (RuntimeException e) {
+                oms.close();
                 throw e;
             }
-            return new Running(es, engine, server, new Traffic(es, rate));
+        }
+
+        /** A port in use becomes one clear line; other failures pass unchanged. */
+        private static RuntimeException portError(RuntimeException e, String ports) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof java.net.BindException) {
+                    return new FactaException("cannot listen on " + ports + " (" + t.getMessage()
+                            + "); is another service running there? Choose other ports with --http-port and --grpc-port");
+                }
+            }
+            return e;
+        }
+
+        void startTraffic() {
+            trafficThread = Thread.ofVirtual().name("facta-demo-traffic").start(traffic);
         }
 
         /** Waits for Ctrl-C, or for {@code runFor} when given. */
-        void awaitStop(Duration runFor, PrintWriter out) throws InterruptedException {
-            hook = new Thread(() -> stop(out), "facta-demo-shutdown");
+        void awaitStop(Duration runFor) throws InterruptedException {
+            hook = new Thread(() -> stop(null), "facta-demo-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             if (runFor == null) {
                 stopped.await();
@@ -313,102 +334,32 @@ final class DemoCommand implements Callable<Integer> {
                     }
                 }
                 traffic.stop();
-                try {
-                    trafficThread.join(Duration.ofSeconds(5));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                if (trafficThread != null) {
+                    try {
+                        trafficThread.join(Duration.ofSeconds(5));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
-                server.close();
-                engine.close();
-                events.close();
-                out.println("Demo stopped after " + traffic.appended.get() + " events of live traffic.");
-                out.flush();
+                facta.close();
+                oms.close();
+                if (out != null) {
+                    out.println("Demo stopped after " + traffic.placed.get() + " orders of live traffic ("
+                            + traffic.actions.get() + " actions).");
+                    out.flush();
+                }
             } finally {
                 stopped.countDown();
             }
         }
     }
 
-    // ------------------------------------------------------------------ the order domain
+    // ------------------------------------------------------------------ the admin UI's time travel
 
-    /** One order as the projection keeps it and the time-travel view shows it. */
-    record OrderSummary(String orderId, String customer, String currency, String status, int items, BigDecimal total,
-                        String carrier, long version, String updatedAt) {
-
-        static OrderSummary empty(String orderId) {
-            return new OrderSummary(orderId, null, null, "new", 0, BigDecimal.ZERO.setScale(2), null, -1, null);
-        }
-
-        /** The summary after one more event of the order; events it does not know leave it as it is. */
-        OrderSummary apply(RecordedEvent e) {
-            JsonNode d = EventJson.MAPPER.readTree(e.data());
-            String at = e.recordedAt().toString();
-            return switch (e.type()) {
-                case "OrderCreated" -> new OrderSummary(orderId, text(d, "customer", customer), text(d, "currency", currency),
-                        "created", items, total, carrier, e.version(), at);
-                case "ItemAdded" -> {
-                    int quantity = d.path("quantity").asInt(1);
-                    BigDecimal price = decimal(d.path("unitPrice"));
-                    yield new OrderSummary(orderId, customer, currency, status, items + quantity,
-                            total.add(price.multiply(BigDecimal.valueOf(quantity))), carrier, e.version(), at);
-                }
-                case "OrderPaid" -> new OrderSummary(orderId, customer, currency, "paid", items, total, carrier, e.version(), at);
-                case "OrderShipped" -> new OrderSummary(orderId, customer, currency, "shipped", items, total,
-                        text(d, "carrier", carrier), e.version(), at);
-                case "OrderCancelled" -> new OrderSummary(orderId, customer, currency, "cancelled", items, total, carrier, e.version(), at);
-                default -> new OrderSummary(orderId, customer, currency, status, items, total, carrier, e.version(), at);
-            };
-        }
-
-        private static String text(JsonNode d, String field, String otherwise) {
-            JsonNode v = d.get(field);
-            return v == null || v.isNull() ? otherwise : v.asString();
-        }
-
-        private static BigDecimal decimal(JsonNode v) {
-            try {
-                return v.isMissingNode() || v.isNull() ? BigDecimal.ZERO : new BigDecimal(v.asString());
-            } catch (NumberFormatException e) {
-                return BigDecimal.ZERO;
-            }
-        }
-    }
-
-    private static String orderIdOf(StreamId stream) {
-        String s = stream.value();
-        int dash = s.indexOf('-');
-        return dash < 0 ? s : s.substring(dash + 1);
-    }
-
-    /** Keeps one summary document per order stream, in the projection store's database. */
-    static final class OrderSummaries implements Projection {
-        private static final DocumentCodec<OrderSummary> CODEC = JacksonDocumentCodec.of(OrderSummary.class);
-
-        @Override
-        public String name() {
-            return PROJECTION;
-        }
-
-        @Override
-        public EventFilter filter() {
-            return EventFilter.categories("order");
-        }
-
-        @Override
-        public Set<String> collections() {
-            return Set.of(COLLECTION);
-        }
-
-        @Override
-        public void apply(RecordedEvent event, ProjectionContext context) {
-            String id = event.stream().value();
-            context.collection(COLLECTION, CODEC).update(id, before ->
-                    (before == null ? OrderSummary.empty(orderIdOf(event.stream())) : before).apply(event));
-        }
-    }
-
-    /** The admin UI's time travel for {@code order-*} streams: the same fold as the projection. */
+    /** The admin UI's time travel for {@code order-*} streams: the order aggregate's own fold, as JSON. */
     static final class OrderStateView implements StateView {
+        private final EventSerializer serializer = OmsJson.serializer();
+
         @Override
         public String category() {
             return "order";
@@ -416,37 +367,38 @@ final class DemoCommand implements Callable<Integer> {
 
         @Override
         public String render(List<RecordedEvent> events) {
-            OrderSummary state = events.isEmpty() ? OrderSummary.empty("") : OrderSummary.empty(orderIdOf(events.getFirst().stream()));
-            for (RecordedEvent e : events) state = state.apply(e);
+            Order.State state = Order.DECIDER.initialState();
+            for (RecordedEvent e : events) {
+                state = Order.DECIDER.evolve(state, serializer.deserialize(e.type(), e.data(), OrderEvent.class));
+            }
             return EventJson.MAPPER.writeValueAsString(state);
         }
     }
 
+    // ------------------------------------------------------------------ live traffic
+
     /**
-     * Live traffic: customers place orders (an OrderCreated and one to three ItemAdded in one append),
-     * pay them, ship them, now and then cancel one; each order's events share a correlation id and name
-     * the command that caused them. Every append expects the version it last wrote, like an application.
+     * Live traffic through the service's use cases, as a shop front would send them: customers place orders (most
+     * paying at once with a test card, a few with a card that is declined or never answers, some paying later),
+     * pay their reserved orders, now and then cancel one (before or after paying) or get a confirmed one refunded.
+     * Every request carries its own idempotency key. Stock is topped up when it runs low.
      */
     static final class Traffic implements Runnable {
         private static final System.Logger LOG = System.getLogger(DemoCommand.class.getName());
-        private static final String[] CUSTOMERS = {"ada@example.com", "grace@example.com", "linus@example.com",
-                "margaret@example.com", "alan@example.com", "barbara@example.com"};
-        private static final String[][] PRODUCTS = {{"BOOK-42", "Designing Event Stores", "39.90"},
-                {"MUG-7", "Mug", "9.50"}, {"PEN-3", "Fountain pen", "24.00"}, {"TEE-L", "T-shirt", "19.99"},
-                {"CARD-1", "Gift card", "25.00"}};
-        private static final String[] CARRIERS = {"DHL", "UPS", "La Poste", "PostNL"};
 
-        private record Open(StreamId stream, long version, String status, String correlation) {
-        }
-
-        private final EventStore store;
+        private final OmsApplication oms;
         private final long pauseMillis;
-        private final List<Open> open = new ArrayList<>();
+        private final List<String> recent = new ArrayList<>();
+        /** Orders placed without a payment: the customer pays them later (or cancels). */
+        private final java.util.Set<String> unpaid = new java.util.HashSet<>();
         private final AtomicBoolean stop = new AtomicBoolean();
-        final AtomicLong appended = new AtomicLong();
+        private final String run = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
+        private long sequence;
+        final AtomicLong placed = new AtomicLong();
+        final AtomicLong actions = new AtomicLong();
 
-        Traffic(EventStore store, double actionsPerSecond) {
-            this.store = store;
+        Traffic(OmsApplication oms, double actionsPerSecond) {
+            this.oms = oms;
             this.pauseMillis = Math.max(1, Math.round(1000 / actionsPerSecond));
         }
 
@@ -466,6 +418,9 @@ final class DemoCommand implements Callable<Integer> {
                 if (stop.get()) return;
                 try {
                     act(random);
+                    actions.incrementAndGet();
+                } catch (DomainRuleViolation e) {
+                    // the order moved on meanwhile (the saga cancelled or confirmed it): a shop sees this too
                 } catch (RuntimeException e) {
                     if (stop.get()) return;
                     LOG.log(System.Logger.Level.WARNING, "demo traffic: " + e.getMessage());
@@ -473,56 +428,61 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
 
+        private RequestContext next(String what) {
+            return new RequestContext("demo-" + run + "-" + (++sequence) + "-" + what, UUID.randomUUID().toString(), null);
+        }
+
         private void act(ThreadLocalRandom random) {
-            if (open.size() < 3 || random.nextDouble() < 0.35) {
+            if (sequence % 50 == 0) topUp(oms, run + "-" + sequence);
+            double dice = random.nextDouble();
+            if (recent.size() < 3 || dice < 0.55) {
                 place(random);
                 return;
             }
-            int i = random.nextInt(open.size());
-            Open o = open.get(i);
-            String orderId = orderIdOf(o.stream());
-            Metadata m = Metadata.empty().withCorrelationId(o.correlation());
-            if ("created".equals(o.status()) && random.nextDouble() < 0.1) {
-                write(o.stream(), o.version(), EventData.of("OrderCancelled", "{\"reason\":\"changed their mind\"}",
-                        m.withCausationId("cmd-CancelOrder-" + orderId)));
-                open.remove(i);
-            } else if ("created".equals(o.status())) {
-                AppendResult r = write(o.stream(), o.version(), EventData.of("OrderPaid",
-                        "{\"method\":\"" + (random.nextBoolean() ? "card" : "paypal") + "\"}", m.withCausationId("cmd-PayOrder-" + orderId)));
-                open.set(i, new Open(o.stream(), r.nextExpectedVersion(), "paid", o.correlation()));
-            } else {
-                String carrier = CARRIERS[random.nextInt(CARRIERS.length)];
-                write(o.stream(), o.version(), EventData.of("OrderShipped", "{\"carrier\":\"" + carrier + "\",\"tracking\":\""
-                        + Long.toHexString(random.nextLong() & 0xffffffffL).toUpperCase(java.util.Locale.ROOT) + "\"}",
-                        m.withCausationId("cmd-ShipOrder-" + orderId)));
-                open.remove(i);
+            String orderId = recent.get(random.nextInt(recent.size()));
+            OrderView order = oms.getOrder(orderId);
+            switch (order.status()) {
+                case RESERVED -> {
+                    if (!unpaid.remove(orderId)) return; // its payment is on its way
+                    if (dice < 0.9) oms.payOrder(orderId, new PaymentDetails("card", "tok_visa"), next("pay"));
+                    else oms.cancelOrder(orderId, "changed their mind", next("cancel"));
+                }
+                case CONFIRMED -> {
+                    if (dice < 0.8) oms.refundOrder(orderId, "damaged in transit", next("refund"));
+                    else oms.cancelOrder(orderId, "ordered twice", next("cancel"));
+                    recent.remove(orderId);
+                }
+                case CANCELLED, REFUNDED -> {
+                    recent.remove(orderId);
+                    unpaid.remove(orderId);
+                }
+                default -> {
+                    // still on its way through the saga: leave it be
+                }
             }
         }
 
         private void place(ThreadLocalRandom random) {
-            String orderId = HexFormat.of().toHexDigits(random.nextInt()).substring(2);
-            StreamId stream = StreamId.of("order", orderId);
-            String correlation = UUID.randomUUID().toString();
-            Metadata m = Metadata.empty().withCorrelationId(correlation).withCausationId("cmd-PlaceOrder-" + orderId);
-            List<EventData> events = new ArrayList<>();
-            events.add(EventData.of("OrderCreated", "{\"orderId\":\"" + orderId + "\",\"customer\":\""
-                    + CUSTOMERS[random.nextInt(CUSTOMERS.length)] + "\",\"currency\":\"EUR\"}", m));
-            int lines = 1 + random.nextInt(3);
-            for (int l = 0; l < lines; l++) {
+            String orderId = run + "-" + Long.toString(sequence + 1, 36);
+            List<PlaceOrderRequest.Line> lines = new ArrayList<>();
+            int count = 1 + random.nextInt(3);
+            for (int i = 0; i < count; i++) {
                 String[] p = PRODUCTS[random.nextInt(PRODUCTS.length)];
-                events.add(EventData.of("ItemAdded", "{\"sku\":\"" + p[0] + "\",\"title\":\"" + p[1] + "\",\"quantity\":"
-                        + (1 + random.nextInt(3)) + ",\"unitPrice\":\"" + p[2] + "\"}", m));
+                if (lines.stream().noneMatch(l -> l.sku().equals(p[0]))) {
+                    lines.add(new PlaceOrderRequest.Line(p[0], 1 + random.nextInt(3), new BigDecimal(p[1])));
+                }
             }
-            AppendResult r = store.append(stream, ExpectedVersion.noStream(), events);
-            appended.addAndGet(events.size());
-            open.add(new Open(stream, r.nextExpectedVersion(), "created", correlation));
-            if (open.size() > 50) open.removeFirst();
-        }
-
-        private AppendResult write(StreamId stream, long version, EventData event) {
-            AppendResult r = store.append(stream, ExpectedVersion.exactly(version), List.of(event));
-            appended.incrementAndGet();
-            return r;
+            double card = random.nextDouble();
+            PaymentDetails payment = card < 0.55 ? new PaymentDetails("card", "tok_visa")
+                    : card < 0.62 ? new PaymentDetails("card", PaymentDetails.DECLINE)
+                    : card < 0.66 ? new PaymentDetails("card", PaymentDetails.TIMEOUT)
+                    : null;
+            oms.placeOrder(new PlaceOrderRequest(orderId, CUSTOMERS[random.nextInt(CUSTOMERS.length)], "EUR", lines, payment),
+                    next("place"));
+            placed.incrementAndGet();
+            recent.add(orderId);
+            if (payment == null) unpaid.add(orderId);
+            if (recent.size() > 40) unpaid.remove(recent.removeFirst());
         }
     }
 }
