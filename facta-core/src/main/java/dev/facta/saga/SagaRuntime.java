@@ -102,6 +102,7 @@ public final class SagaRuntime implements AutoCloseable {
     private final Duration dispatchClaim;
     private final Semaphore permits;
     private final int concurrency;
+    private final int dispatchers;
     private final Map<String, Flow> flows;
     private final Map<String, ProjectionOptions> options;
     private final Consumer<ProjectionEngine.Builder> engineCustomizer;
@@ -128,6 +129,7 @@ public final class SagaRuntime implements AutoCloseable {
         this.dispatchClaim = b.dispatchClaim;
         this.permits = new Semaphore(b.concurrency);
         this.concurrency = b.concurrency;
+        this.dispatchers = b.dispatchers;
         this.flows = Map.copyOf(b.flows);
         this.options = Map.copyOf(b.options);
         this.engineCustomizer = b.engineCustomizer;
@@ -781,11 +783,16 @@ public final class SagaRuntime implements AutoCloseable {
                 for (String id : dueSagas(f)) if (submit(f.name() + "\u0000s\u0000" + id, () -> runStep(f, id))) n++;
             } else {
                 n += fireDeadlines(f);
-                if (hasDueCommands(f) && submit(f.name() + "\u0000c", () -> {
-                    while (!stopping && dispatchBatch(f, true) > 0) {
-                        // batch after batch while commands are due
-                    }
-                })) n++;
+                if (!hasDueCommands(f)) continue;
+                // several dispatchers overlap their batches (claims keep them apart and each instance in order),
+                // so one batch's slowest instance does not hold up the commands of all the others
+                for (int d = 0; d < dispatchers; d++) {
+                    if (submit(f.name() + "\u0000c" + (d == 0 ? "" : d), () -> {
+                        while (!stopping && dispatchBatch(f, true) > 0) {
+                            // batch after batch while commands are due
+                        }
+                    })) n++;
+                }
             }
         }
         return n;
@@ -943,6 +950,7 @@ public final class SagaRuntime implements AutoCloseable {
         private Duration pollInterval = Duration.ofMillis(500);
         private Duration dispatchClaim = Duration.ofSeconds(30);
         private int concurrency = 64;
+        private int dispatchers = 1;
         private Consumer<ProjectionEngine.Builder> engineCustomizer;
 
         private Builder(EventStore events, ProjectionStore store, CommandBus bus) {
@@ -1046,6 +1054,17 @@ public final class SagaRuntime implements AutoCloseable {
         public Builder concurrency(int concurrency) {
             if (concurrency < 1) throw new InvalidInputException("concurrency", "concurrency must be at least 1");
             this.concurrency = concurrency;
+            return this;
+        }
+
+        /**
+         * How many dispatch batches of one process manager run side by side in this runtime (default 1).
+         * Each claims its own commands, so an instance's commands still go out one after the other in
+         * issue order; more dispatchers keep commands flowing while a batch waits for its slowest instance.
+         */
+        public Builder dispatchers(int dispatchers) {
+            if (dispatchers < 1 || dispatchers > 64) throw new InvalidInputException("dispatchers", "dispatchers must be 1-64");
+            this.dispatchers = dispatchers;
             return this;
         }
 

@@ -59,9 +59,9 @@ import dev.facta.store.EventStore;
 import dev.facta.store.EventStores;
 import dev.facta.store.ForwardingEventStore;
 import dev.facta.store.Metadata;
-import dev.facta.store.ReadDirection;
 import dev.facta.store.RecordedEvent;
 import dev.facta.store.StreamId;
+import dev.facta.store.StreamNotFoundException;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -156,7 +156,8 @@ public final class OmsApplication implements OrderManagement, AutoCloseable {
                 .register(checkout, sagaOptions)
                 .register(returns, SagaRuntime.Builder.defaultOptions().toBuilder().batchSize(config.sagaBatchSize()).build())
                 .pollInterval(config.pollInterval())
-                .concurrency(128);
+                .concurrency(128)
+                .dispatchers(4);
         if (config.instanceId() != null) sb.instanceId(config.instanceId() + "-sagas");
         this.sagas = sb.build();
 
@@ -285,7 +286,7 @@ public final class OmsApplication implements OrderManagement, AutoCloseable {
     @Override
     public List<TimelineEntry> timeline(String orderId) {
         String id = checkOrderId(orderId);
-        List<RecordedEvent> events = store.readStream(orders.repository().streamOf(id));
+        List<RecordedEvent> events = events(orders.repository().streamOf(id));
         if (events.isEmpty()) throw new OrderNotFoundException(id);
         List<TimelineEntry> out = new ArrayList<>(events.size());
         for (RecordedEvent e : events) {
@@ -352,10 +353,10 @@ public final class OmsApplication implements OrderManagement, AutoCloseable {
      * @return the order's view at that point (terminal unless the time ran out)
      */
     public OrderView awaitTerminal(String orderId, Duration timeout) {
-        return await(orderId, timeout, v -> v.status().terminal());
+        return await(orderId, timeout, v -> v.status().terminal() && sagasIdle(orderId));
     }
 
-    /** Waits until the order's read model shows the status (and its process managers are idle), or until the timeout. */
+    /** Waits until the order's read model shows the status, or until the timeout; returns the view then. */
     public OrderView awaitStatus(String orderId, OrderView.Status status, Duration timeout) {
         return await(orderId, timeout, v -> v.status() == status);
     }
@@ -365,7 +366,7 @@ public final class OmsApplication implements OrderManagement, AutoCloseable {
         OrderView v = getOrder(orderId);
         while (System.nanoTime() < deadline) {
             v = getOrder(orderId);
-            if (done.test(v) && sagasIdle(orderId)) return v;
+            if (done.test(v)) return v;
             sleep(10);
         }
         return v;
@@ -478,7 +479,7 @@ public final class OmsApplication implements OrderManagement, AutoCloseable {
 
     /** The order right now, folded from its stream (the read model may lag). */
     private Optional<OrderView> view(String orderId) {
-        List<RecordedEvent> events = store.readStream(StreamId.of(Orders.CATEGORY, orderId), 0, 10_000, ReadDirection.FORWARD);
+        List<RecordedEvent> events = events(StreamId.of(Orders.CATEGORY, orderId));
         if (events.isEmpty()) return Optional.empty();
         Order.State s = Order.State.EMPTY;
         for (RecordedEvent e : events) s = Order.DECIDER.evolve(s, serializer.deserialize(e.type(), e.data(), OrderEvent.class));
@@ -486,6 +487,14 @@ public final class OmsApplication implements OrderManagement, AutoCloseable {
         return Optional.of(new OrderView(s.orderId(), s.customerId(), OrderView.Status.valueOf(s.status().name()), s.currency(),
                 lines(s.lines()), s.total(), s.paymentId(), s.refunded(), s.reason(), last.version(),
                 events.getFirst().recordedAt(), last.recordedAt()));
+    }
+
+    private List<RecordedEvent> events(StreamId stream) {
+        try {
+            return store.readStream(stream);
+        } catch (StreamNotFoundException e) {
+            return List.of();
+        }
     }
 
     private static OrderView view(OrderSummary s) {
