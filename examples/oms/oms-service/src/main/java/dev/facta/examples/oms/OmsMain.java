@@ -119,9 +119,9 @@ public final class OmsMain {
                 "  gRPC     " + server.grpcTarget() + "  (facta.oms.v1.OrderService)",
                 "  health   " + base + "/health/live  " + base + "/health/ready",
                 "  metrics  " + base + "/metrics",
-                "  try:     curl -s -X POST " + base + "/stock/sku-1 -H 'Idempotency-Key: r1' -d '{\"quantity\": 10}'",
+                "  try:     curl -s -X POST " + base + "/stock/SKU_1 -H 'Idempotency-Key: r1' -d '{\"quantity\": 10}'",
                 "           curl -s -X POST " + base + "/orders -H 'Idempotency-Key: o1' -d '{\"customerId\": \"c1\", "
-                        + "\"currency\": \"EUR\", \"lines\": [{\"sku\": \"sku-1\", \"quantity\": 2, \"unitPrice\": 9.90}], "
+                        + "\"currency\": \"EUR\", \"lines\": [{\"sku\": \"SKU_1\", \"quantity\": 2, \"unitPrice\": 9.90}], "
                         + "\"payment\": {\"token\": \"tok_visa\"}}'",
                 "Stop with Ctrl-C or SIGTERM.");
         if (launch.jsonLogs()) {
