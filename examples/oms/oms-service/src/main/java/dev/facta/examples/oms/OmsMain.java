@@ -99,8 +99,10 @@ public final class OmsMain {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.log(System.Logger.Level.INFO, "shutting down");
+            // the JDK resets java.util.logging in a shutdown hook of its own, so these lines go straight to the output
+            announce(launch, "shutting down: readiness is down, calls in flight finish");
             server.close();
+            announce(launch, "stopped");
             stopped.countDown();
         }, "oms-shutdown"));
         printWhereToLook(System.out, server, launch);
@@ -109,6 +111,17 @@ public final class OmsMain {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static void announce(Launch launch, String message) {
+        if (launch.jsonLogs()) {
+            java.util.logging.LogRecord r = new java.util.logging.LogRecord(Level.INFO, message);
+            r.setLoggerName(OmsMain.class.getName());
+            System.out.print(new dev.facta.observability.JsonLogFormatter().format(r));
+        } else {
+            System.out.println("oms: " + message);
+        }
+        System.out.flush();
     }
 
     static void printWhereToLook(PrintStream out, OmsServer server, Launch launch) {

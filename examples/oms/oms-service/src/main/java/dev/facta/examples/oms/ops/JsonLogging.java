@@ -2,6 +2,9 @@ package dev.facta.examples.oms.ops;
 
 import dev.facta.observability.JsonLogFormatter;
 
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -22,7 +25,19 @@ public final class JsonLogging {
     public static void install(PrintStream out, Level level) {
         Logger root = Logger.getLogger("");
         for (Handler h : root.getHandlers()) root.removeHandler(h);
-        Handler handler = new StreamHandler(out, new JsonLogFormatter()) {
+        // the JDK closes every handler in a shutdown hook; closing the handler must not close standard output
+        OutputStream keepOpen = new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+        Handler handler = new StreamHandler(keepOpen, new JsonLogFormatter()) {
             @Override
             public synchronized void publish(LogRecord record) {
                 super.publish(record);
