@@ -1,6 +1,7 @@
 package dev.facta.projection;
 
 import dev.facta.store.AllSlice;
+import dev.facta.store.EventFilter;
 import dev.facta.store.RecordedEvent;
 
 import java.time.Duration;
@@ -319,6 +320,7 @@ final class SegmentWorker {
             engine.wakeup().sleep(backoff(attempts), this::stopping);
             if (stopping()) return; // the next owner tries again
             attempts++;
+            failing = reread(failing);
             try {
                 commitOrReload(List.of(failing), failing.position());
                 return;
@@ -330,7 +332,20 @@ final class SegmentWorker {
         park(failing, attempts, lastFailure);
     }
 
-    private Duration backoff(int attempt) {
+    /**
+     * The event as the store returns it now, so a retry that waited sees what changed meanwhile (the
+     * data of a subject forgotten in between reads masked); the event as read before when that fails.
+     */
+    private RecordedEvent reread(RecordedEvent e) {
+        try {
+            List<RecordedEvent> again = engine.events().readAll(e.position(), 1, EventFilter.all()).events();
+            return !again.isEmpty() && again.getFirst().id().equals(e.id()) ? again.getFirst() : e;
+        } catch (RuntimeException unreadable) {
+            return e;
+        }
+    }
+
+        private Duration backoff(int attempt) {
         long initial = reg.options().initialBackoff().toNanos();
         long max = reg.options().maxBackoff().toNanos();
         long d = initial;
