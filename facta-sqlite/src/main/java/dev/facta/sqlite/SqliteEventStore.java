@@ -268,6 +268,9 @@ public final class SqliteEventStore implements EventStore, dev.facta.store.Appen
                 }
                 // Bounds the WAL file that a burst of writes leaves behind after a checkpoint.
                 db.exec("PRAGMA journal_size_limit = " + (64L * 1024 * 1024));
+                // Deleted rows (a read model purged after a forget, a destroyed data key) are
+                // overwritten with zeros rather than left readable in free pages of the file.
+                db.exec("PRAGMA secure_delete = ON");
             }
             db.exec("PRAGMA synchronous = " + b.synchronous.name());
             db.exec("PRAGMA cache_size = -" + b.cacheKib);

@@ -150,7 +150,18 @@ public final class SqliteSchema {
                         error      TEXT,
                         parked_at  INTEGER NOT NULL
                     ) STRICT""",
-                    "CREATE INDEX projection_dead_letters_key ON projection_dead_letters (name, version, id)")));
+                    "CREATE INDEX projection_dead_letters_key ON projection_dead_letters (name, version, id)")),
+            new Migration(5, "data keys of the data subjects (crypto-shredding)", List.of(
+                    // One wrapped AES key per data subject; deleting the row shreds the subject's
+                    // data. created_at is in milliseconds since the epoch.
+                    """
+                    CREATE TABLE data_keys (
+                        subject    TEXT    PRIMARY KEY,
+                        key_id     TEXT    NOT NULL,
+                        master_key TEXT    NOT NULL,
+                        wrapped    BLOB    NOT NULL,
+                        created_at INTEGER NOT NULL
+                    ) STRICT, WITHOUT ROWID""")));
 
     /** The schema version this code writes. */
     public static final int LATEST = MIGRATIONS.getLast().version();

@@ -130,7 +130,7 @@ class SqliteEventStoreTest extends EventStoreContract {
              ResultSet rs = st.executeQuery("SELECT version FROM facta_schema_version ORDER BY version")) {
             List<Integer> versions = new ArrayList<>();
             while (rs.next()) versions.add(rs.getInt(1));
-            assertThat(versions).containsExactly(1, 2, 3, 4);
+            assertThat(versions).containsExactly(1, 2, 3, 4, 5);
         }
     }
 
