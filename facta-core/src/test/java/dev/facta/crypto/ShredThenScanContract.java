@@ -113,11 +113,19 @@ public abstract class ShredThenScanContract {
         Logger.getLogger("").addHandler(handler);
     }
 
+    /** Removes what the store test made (a schema, a database), after everything opened is closed. */
+    protected void cleanUp() throws Exception {
+    }
+
     @AfterEach
     void closeAll() throws Exception {
         Logger.getLogger("").removeHandler(handler);
         Logger.getLogger("dev.facta").setLevel(previousLevel);
-        closeOpened();
+        try {
+            closeOpened();
+        } finally {
+            cleanUp();
+        }
     }
 
     private void closeOpened() throws Exception {
@@ -188,6 +196,10 @@ public abstract class ShredThenScanContract {
         }
     }
 
+    static Object tree(String json) {
+        return JsonTree.parse(json, "data");
+    }
+
     static String field(RecordedEvent e, String name) {
         Object tree = JsonTree.parse(e.dataAsString(), "data");
         return ((java.util.Map<?, ?>) tree).get(name).toString();
@@ -255,11 +267,12 @@ public abstract class ShredThenScanContract {
         // stream reads and the global log: Alice masked, Bob intact
         List<RecordedEvent> aliceEvents = store.readStream(StreamId.of("customer", ALICE));
         assertThat(aliceEvents).hasSize(2);
-        assertThat(aliceEvents.get(0).dataAsString()).isEqualTo("{\"customerId\":\"cust-alice\",\"email\":\"***\","
-                + "\"name\":\"***\",\"address\":null,\"tier\":\"gold\"}");
-        assertThat(aliceEvents.get(1).dataAsString()).isEqualTo("{\"customerId\":\"cust-alice\",\"email\":\"***\"}");
-        assertThat(store.readStream(StreamId.of("customer", BOB)).getFirst().dataAsString())
-                .isEqualTo(registered(BOB, "bob.visible@example.com", "Bob Builder-Visible", "1 Main Street"));
+        // compared as trees: a store may keep JSON in another key order (PostgreSQL's jsonb)
+        assertThat(tree(aliceEvents.get(0).dataAsString())).isEqualTo(tree("{\"customerId\":\"cust-alice\",\"email\":\"***\","
+                + "\"name\":\"***\",\"address\":null,\"tier\":\"gold\"}"));
+        assertThat(tree(aliceEvents.get(1).dataAsString())).isEqualTo(tree("{\"customerId\":\"cust-alice\",\"email\":\"***\"}"));
+        assertThat(tree(store.readStream(StreamId.of("customer", BOB)).getFirst().dataAsString()))
+                .isEqualTo(tree(registered(BOB, "bob.visible@example.com", "Bob Builder-Visible", "1 Main Street")));
         String all = store.readAll(1, 100).events().toString();
         assertThat(ALICE_SECRETS).noneMatch(all::contains);
         assertThat(all).contains("bob.visible@example.com");
@@ -289,14 +302,15 @@ public abstract class ShredThenScanContract {
         DeadLetter letter = engine.deadLetters("auditor").getFirst();
         assertThat(ALICE_SECRETS).noneMatch(letter.error()::contains);
         RecordedEvent parked = store.readAll(letter.position(), 1).events().getFirst();
-        assertThat(parked.dataAsString()).contains("\"email\":\"***\"");
+        assertThat(parked.dataAsString().replace(" ", "")).contains("\"email\":\"***\"");
 
         // the projection purged on SubjectForgotten, and a rebuild from scratch sees only masked values
         await(() -> customers.get(ALICE).isEmpty());
         engine.rebuild("customers");
         await(() -> engine.awaitCaughtUp("customers", Duration.ofSeconds(10))
                 && engine.readModel("customers", "signups", DocumentCodec.json()).count(Query.all()) == 2);
-        var signups = engine.readModel("customers", "signups", DocumentCodec.json()).find(Query.all()).items().toString();
+        var signups = engine.readModel("customers", "signups", DocumentCodec.json()).find(Query.all()).items().toString()
+                .replace(" ", "");
         assertThat(ALICE_SECRETS).noneMatch(signups::contains);
         assertThat(signups).contains("\"email\":\"***\"").contains("bob.visible@example.com");
         assertThat(customers.get(ALICE)).isEmpty();

@@ -37,7 +37,8 @@ public final class PostgresMigrations {
             new Source(1, "event store: events, streams, log head", "migrations/V1__event_store.sql"),
             new Source(2, "aggregate snapshots", "migrations/V2__snapshots.sql"),
             new Source(3, "command idempotency keys", "migrations/V3__idempotency.sql"),
-            new Source(4, "projections: registry, checkpoints, leases, members, dead letters", "migrations/V4__projections.sql"));
+            new Source(4, "projections: registry, checkpoints, leases, members, dead letters", "migrations/V4__projections.sql"),
+            new Source(5, "data keys of the data subjects (crypto-shredding)", "migrations/V5__data_keys.sql"));
 
     /** Advisory lock key shared by every Facta migrator: "facta-mi" as ASCII. */
     private static final long LOCK_KEY = 0x66616374612d6d69L;

@@ -36,7 +36,7 @@ class PostgresMigrationsTest {
         try (PostgresEventStore store = PostgresTestDatabase.storeBuilder(schema).migrate(false).build()) {
             PostgresMigrations migrations = new PostgresMigrations(store.dataSource(), schema);
             assertThat(migrations.status()).allSatisfy(m -> assertThat(m.applied()).isFalse());
-            assertThat(migrations.up()).extracting(PostgresMigrations.Migration::version).containsExactly(1, 2, 3, 4);
+            assertThat(migrations.up()).extracting(PostgresMigrations.Migration::version).containsExactly(1, 2, 3, 4, 5);
             assertThat(migrations.up()).isEmpty();
             assertThat(migrations.status()).hasSize(PostgresMigrations.latestVersion())
                     .allSatisfy(m -> assertThat(m.applied()).isTrue());
