@@ -157,7 +157,7 @@ public final class OmsApplication implements OrderManagement, AutoCloseable {
                 .register(returns, SagaRuntime.Builder.defaultOptions().toBuilder().batchSize(config.sagaBatchSize()).build())
                 .pollInterval(config.pollInterval())
                 .concurrency(128)
-                .dispatchers(4);
+                .dispatchers(config.sagaDispatchers());
         if (config.instanceId() != null) sb.instanceId(config.instanceId() + "-sagas");
         this.sagas = sb.build();
 

@@ -27,12 +27,13 @@ import java.util.Objects;
  * @param openTelemetry   OpenTelemetry for command tracing, or null
  * @param sagaSegments    segments of the checkout's projection (default 2: two batches in flight side by side)
  * @param sagaBatchSize   events per checkout batch transaction (default 500)
+ * @param sagaDispatchers dispatch batches of each process manager side by side (default 2)
  * @param pollInterval    how late the saga runtime may find a due deadline (default 200 ms)
  * @param instanceId      this process's identity in leases and claims (default: random)
  */
 public record OmsConfig(String storeUrl, Duration paymentTimeout, Duration gatewayLatency, String kafkaBootstrap,
                         String kafkaTopic, MeterRegistry meterRegistry, OpenTelemetry openTelemetry, int sagaSegments,
-                        int sagaBatchSize, Duration pollInterval, String instanceId) {
+                        int sagaBatchSize, int sagaDispatchers, Duration pollInterval, String instanceId) {
 
     public static final Duration DEFAULT_PAYMENT_TIMEOUT = Duration.ofSeconds(10);
     public static final String DEFAULT_TOPIC = "oms.orders";
@@ -46,6 +47,7 @@ public record OmsConfig(String storeUrl, Duration paymentTimeout, Duration gatew
         if (kafkaTopic == null || kafkaTopic.isBlank()) kafkaTopic = DEFAULT_TOPIC;
         if (sagaSegments < 1 || sagaSegments > 64) throw new InvalidInputException("sagaSegments", "sagaSegments must be 1-64");
         if (sagaBatchSize < 1 || sagaBatchSize > 10_000) throw new InvalidInputException("sagaBatchSize", "sagaBatchSize must be 1-10000");
+        if (sagaDispatchers < 1 || sagaDispatchers > 16) throw new InvalidInputException("sagaDispatchers", "sagaDispatchers must be 1-16");
         positive("pollInterval", pollInterval);
     }
 
@@ -72,6 +74,7 @@ public record OmsConfig(String storeUrl, Duration paymentTimeout, Duration gatew
         b.openTelemetry = openTelemetry;
         b.sagaSegments = sagaSegments;
         b.sagaBatchSize = sagaBatchSize;
+        b.sagaDispatchers = sagaDispatchers;
         b.pollInterval = pollInterval;
         b.instanceId = instanceId;
         return b;
@@ -88,6 +91,7 @@ public record OmsConfig(String storeUrl, Duration paymentTimeout, Duration gatew
         private OpenTelemetry openTelemetry;
         private int sagaSegments = 2;
         private int sagaBatchSize = 500;
+        private int sagaDispatchers = 2;
         private Duration pollInterval = Duration.ofMillis(200);
         private String instanceId;
 
@@ -137,6 +141,11 @@ public record OmsConfig(String storeUrl, Duration paymentTimeout, Duration gatew
             return this;
         }
 
+        public Builder sagaDispatchers(int n) {
+            this.sagaDispatchers = n;
+            return this;
+        }
+
         public Builder pollInterval(Duration d) {
             this.pollInterval = d;
             return this;
@@ -149,7 +158,7 @@ public record OmsConfig(String storeUrl, Duration paymentTimeout, Duration gatew
 
         public OmsConfig build() {
             return new OmsConfig(storeUrl, paymentTimeout, gatewayLatency, kafkaBootstrap, kafkaTopic, meterRegistry,
-                    openTelemetry, sagaSegments, sagaBatchSize, pollInterval, instanceId);
+                    openTelemetry, sagaSegments, sagaBatchSize, sagaDispatchers, pollInterval, instanceId);
         }
     }
 }
