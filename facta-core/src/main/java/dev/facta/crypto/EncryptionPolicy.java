@@ -153,6 +153,16 @@ public final class EncryptionPolicy {
             return new RuleBuilder(this, category, true);
         }
 
+        /** Declares an event type's rule in one call: its subject field and its personal fields. */
+        public Builder rule(String type, String subject, String... fields) {
+            return eventType(type).subject(subject).fields(fields).done();
+        }
+
+        /** Declares the snapshot rule of a stream category in one call. */
+        public Builder snapshotRule(String category, String subject, String... fields) {
+            return snapshots(category).subject(subject).fields(fields).done();
+        }
+
         /**
          * Declares an event type from the {@link DataSubject} and {@link PersonalData} annotations of a
          * record's components, with component names as JSON field names. Components that are records,
