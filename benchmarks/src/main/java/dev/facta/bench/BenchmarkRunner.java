@@ -88,6 +88,9 @@ public final class BenchmarkRunner {
         if (scenario == Scenario.OUTBOX_RELAY && impl == Impl.RAWJDBC) {
             return "the outbox relay is a Facta notion";
         }
+        if ((scenario == Scenario.APPEND_BATCHED_ENCRYPTED || scenario == Scenario.READ_ALL_ENCRYPTED) && impl == Impl.RAWJDBC) {
+            return "encryption is a Facta feature";
+        }
         if (scenario == Scenario.READ_ALL_AFTER_ROLLBACKS && impl == Impl.FACTA && !FactaSubject.canRollBack(target.kind())) {
             return "the " + target.kind().id() + " store has no hook to roll back an append transaction";
         }
@@ -134,11 +137,12 @@ public final class BenchmarkRunner {
             }
         }
         try (FreshStore fresh = FreshStore.create(target).settled();
-             Subject subject = open(impl, fresh, scenario == Scenario.READ_ALL_AFTER_ROLLBACKS)) {
+             Subject subject = scenario == Scenario.APPEND_BATCHED_ENCRYPTED || scenario == Scenario.READ_ALL_ENCRYPTED
+                     ? EncryptedSubject.open(fresh) : open(impl, fresh, scenario == Scenario.READ_ALL_AFTER_ROLLBACKS)) {
             return switch (scenario) {
-                case APPEND_BATCHED -> appendResult(scenario, impl, target, AppendLoad.run(batched, subject, false));
+                case APPEND_BATCHED, APPEND_BATCHED_ENCRYPTED -> appendResult(scenario, impl, target, AppendLoad.run(batched, subject, false));
                 case APPEND_SINGLE -> appendResult(scenario, impl, target, AppendLoad.run(single, subject, false));
-                case READ_ALL -> readResult(scenario, impl, target, subject, batched, false);
+                case READ_ALL, READ_ALL_ENCRYPTED -> readResult(scenario, impl, target, subject, batched, false);
                 case READ_ALL_AFTER_ROLLBACKS -> readResult(scenario, impl, target, subject, batched, true);
                 case LOAD_AGGREGATE, LOAD_AGGREGATE_SNAPSHOTS, SUBSCRIPTION_LATENCY, PROJECTION_CATCHUP, OUTBOX_RELAY ->
                         throw new IllegalStateException("handled above");

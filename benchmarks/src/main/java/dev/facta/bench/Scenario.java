@@ -26,7 +26,11 @@ public enum Scenario {
     /** Append-to-handler latency of a live subscription to the global log under the append-single load. */
     SUBSCRIPTION_LATENCY("subscription-latency", false),
     /** The outbox relay publishes the append-batched load to each reachable broker, one line per broker. */
-    OUTBOX_RELAY("outbox-relay", false);
+    OUTBOX_RELAY("outbox-relay", false),
+    /** As append-batched, through an encrypting store: two personal fields per event, a data key per stream. */
+    APPEND_BATCHED_ENCRYPTED("append-batched-encrypted", true),
+    /** As read-all, every event decrypted on the way out. */
+    READ_ALL_ENCRYPTED("read-all-encrypted", false);
 
     private final String id;
     private final boolean measuresAppends;

@@ -53,12 +53,14 @@ class BenchmarkRunnerTest {
                 "append-batched facta memory", "append-single facta memory", "read-all facta memory",
                 "load-aggregate facta memory", "load-aggregate-snapshots facta memory",
                 "projection-catchup facta memory", "subscription-latency facta memory",
+                "append-batched-encrypted facta memory", "read-all-encrypted facta memory",
                 "append-batched facta sqlite", "append-batched rawjdbc sqlite",
                 "append-single facta sqlite", "append-single rawjdbc sqlite",
                 "read-all facta sqlite", "read-all rawjdbc sqlite",
                 "read-all-after-rollbacks rawjdbc sqlite",
                 "load-aggregate facta sqlite", "load-aggregate-snapshots facta sqlite",
-                "projection-catchup facta sqlite", "subscription-latency facta sqlite");
+                "projection-catchup facta sqlite", "subscription-latency facta sqlite",
+                "append-batched-encrypted facta sqlite", "read-all-encrypted facta sqlite");
         // what cannot run is said, not silently left out
         assertThat(progress).anyMatch(p -> p.contains("skipping append-batched impl=rawjdbc store=memory"));
         assertThat(progress).anyMatch(p -> p.contains("skipping read-all-after-rollbacks impl=facta store=sqlite"));
@@ -84,7 +86,8 @@ class BenchmarkRunnerTest {
                 "read-all facta postgres", "read-all rawjdbc postgres",
                 "read-all-after-rollbacks facta postgres", "read-all-after-rollbacks rawjdbc postgres",
                 "load-aggregate facta postgres", "load-aggregate-snapshots facta postgres",
-                "projection-catchup facta postgres", "subscription-latency facta postgres");
+                "projection-catchup facta postgres", "subscription-latency facta postgres",
+                "append-batched-encrypted facta postgres", "read-all-encrypted facta postgres");
         assertThat(benchDatabases(server)).isSubsetOf(before);
     }
 
