@@ -21,6 +21,8 @@ final class JsonTree {
     }
 
     private static final int MAX_DEPTH = 512;
+    private static final java.util.regex.Pattern NUMBER =
+            java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
 
     private final String text;
     private final String field;
@@ -222,7 +224,7 @@ final class JsonTree {
         if (pos == digits) throw error("bad number");
         String s = text.substring(start, pos);
         // the store validated the grammar already; this guards the writer against injecting text
-        if (!s.matches("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?")) throw error("bad number");
+        if (!NUMBER.matcher(s).matches()) throw error("bad number");
         return new Num(s);
     }
 }
