@@ -345,7 +345,7 @@ final class SegmentWorker {
         }
     }
 
-        private Duration backoff(int attempt) {
+    private Duration backoff(int attempt) {
         long initial = reg.options().initialBackoff().toNanos();
         long max = reg.options().maxBackoff().toNanos();
         long d = initial;
