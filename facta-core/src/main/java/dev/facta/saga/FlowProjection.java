@@ -45,8 +45,10 @@ final class FlowProjection implements Projection {
     @Override
     public void applyBatch(List<RecordedEvent> events, ProjectionContext context) throws Exception {
         Session s = new Session(runtime, flow, kind -> context.collection(flow.names().base(kind), SagaJson.CODEC));
+        if (runtime.canDispatchEagerly()) s.dispatchEagerly();
         s.handleEvents(events);
         s.finish();
+        if (!s.eager().isEmpty()) runtime.afterCommit(flow, s.eager());
         if (s.due()) runtime.signal();
     }
 

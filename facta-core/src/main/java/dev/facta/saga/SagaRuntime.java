@@ -115,6 +115,11 @@ public final class SagaRuntime implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean halted;
     private Lifecycle lifecycle = Lifecycle.NEW;
+    private volatile boolean running;
+    /** Bounds the eager dispatches in flight; a projection batch that would exceed it waits (back pressure). */
+    private final Semaphore eagerSlots;
+    /** What to do once the engine's current transaction on this thread has committed (see {@link CommitHooks}). */
+    private final ThreadLocal<List<Runnable>> afterCommit = new ThreadLocal<>();
     private volatile ProjectionEngine engine;
     private Thread runner;
 
@@ -130,6 +135,7 @@ public final class SagaRuntime implements AutoCloseable {
         this.permits = new Semaphore(b.concurrency);
         this.concurrency = b.concurrency;
         this.dispatchers = b.dispatchers;
+        this.eagerSlots = new Semaphore(Math.max(2, b.dispatchers * 2));
         this.flows = Map.copyOf(b.flows);
         this.options = Map.copyOf(b.options);
         this.engineCustomizer = b.engineCustomizer;
@@ -162,11 +168,13 @@ public final class SagaRuntime implements AutoCloseable {
         List<Flow> driven = flows.values().stream().filter(Flow::eventDriven)
                 .sorted(Comparator.comparing(Flow::name)).toList();
         if (!driven.isEmpty()) {
-            ProjectionEngine.Builder eb = ProjectionEngine.builder(events, store).instanceId(instanceId).clock(clock);
+            ProjectionEngine.Builder eb = ProjectionEngine.builder(events, new CommitHooks(store, afterCommit))
+                    .instanceId(instanceId).clock(clock);
             if (engineCustomizer != null) engineCustomizer.accept(eb);
             for (Flow f : driven) eb.register(new FlowProjection(this, f), options.get(f.name()));
             engine = eb.build().start();
         }
+        running = true;
         runner = Thread.ofVirtual().name("facta-sagas-" + instanceId).start(this::run);
         lifecycle = Lifecycle.RUNNING;
         return this;
@@ -185,6 +193,7 @@ public final class SagaRuntime implements AutoCloseable {
         if (!wasRunning) return;
         if (engine != null) engine.close();
         stopping = true;
+        running = false;
         signal();
         try {
             runner.join(Duration.ofSeconds(30));
@@ -203,6 +212,7 @@ public final class SagaRuntime implements AutoCloseable {
     void halt() {
         halted = true;
         stopping = true;
+        running = false;
         signal();
         ProjectionEngine e = engine;
         if (e != null) e.close();
@@ -238,7 +248,10 @@ public final class SagaRuntime implements AutoCloseable {
         Flow flow = flow(name);
         if (!flow.eventDriven()) throw new InvalidInputException("name", name + " is not started by events");
         if (!flow.filter().test(event)) return Optional.empty();
-        return Optional.ofNullable(inTransaction(flow, s -> s.handleEvents(List.of(event)).getFirst()));
+        return Optional.ofNullable(inTransaction(flow, s -> {
+            if (running) s.dispatchEagerly();
+            return s.handleEvents(List.of(event)).getFirst();
+        }));
     }
 
     // ------------------------------------------------------------------ sagas
@@ -515,6 +528,11 @@ public final class SagaRuntime implements AutoCloseable {
     private int dispatchBatch(Flow flow, boolean parallel) {
         List<Session.ClaimedCommand> claimed = inTransaction(flow, s -> s.claimDueCommands(PAGE, dispatchClaim));
         if (claimed.isEmpty()) return 0;
+        return dispatchAndRecord(flow, claimed, parallel);
+    }
+
+    /** Dispatches claimed commands and records every outcome in one transaction; returns how many were tried. */
+    private int dispatchAndRecord(Flow flow, List<Session.ClaimedCommand> claimed, boolean parallel) {
         Map<String, List<Session.ClaimedCommand>> groups = new LinkedHashMap<>();
         for (Session.ClaimedCommand c : claimed) groups.computeIfAbsent(c.instanceId(), k -> new ArrayList<>()).add(c);
         List<Session.Outcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -880,7 +898,64 @@ public final class SagaRuntime implements AutoCloseable {
             return r;
         });
         if (session[0].due()) signal();
+        if (!session[0].eager().isEmpty()) dispatchEagerly(flow, session[0].eager());
         return result;
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    Duration dispatchClaim() {
+        return dispatchClaim;
+    }
+
+    /**
+     * True when a transition committed by the current projection transaction can be dispatched
+     * right after the commit: the runtime runs and the transaction is one of its engine's.
+     */
+    boolean canDispatchEagerly() {
+        return running && afterCommit.get() != null;
+    }
+
+    /** Dispatches commands a projection transaction claimed, once (and only if) that transaction commits. */
+    void afterCommit(Flow flow, List<Session.ClaimedCommand> claimed) {
+        List<Runnable> hooks = afterCommit.get();
+        if (hooks == null) throw new IllegalStateException("no projection transaction of this runtime on this thread");
+        List<Session.ClaimedCommand> copy = List.copyOf(claimed);
+        hooks.add(() -> dispatchEagerly(flow, copy));
+    }
+
+    /**
+     * Eager dispatch: commands a committed transition wrote already claimed by this runtime go out at
+     * once on their own thread (each instance's in issue order, instances side by side) and their
+     * outcomes are recorded in one transaction, with neither a claiming transaction nor a wait for the
+     * background thread. If this process dies first, the claims run out and the commands are
+     * dispatched again like any others.
+     */
+    private void dispatchEagerly(Flow flow, List<Session.ClaimedCommand> claimed) {
+        if (halted) return;
+        try {
+            eagerSlots.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return; // the claims run out and the background thread dispatches them
+        }
+        Thread t = Thread.ofVirtual().name("facta-saga-eager").unstarted(() -> {
+            try {
+                dispatchAndRecord(flow, claimed, true);
+            } catch (Halted h) {
+                // the process "died": nothing was recorded
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "saga runtime " + instanceId + ": recording dispatched commands of "
+                        + flow.name() + " failed (they are dispatched again when their claim runs out): " + e, e);
+            } finally {
+                eagerSlots.release();
+                tasks.remove(Thread.currentThread());
+            }
+        });
+        tasks.add(t);
+        t.start();
     }
 
     @FunctionalInterface

@@ -65,6 +65,14 @@ final class Session {
     private final Instant now;
     /** Something became due (a command, a deadline, a saga step): the runner should look. */
     private boolean due;
+    /**
+     * Eager dispatch: the instances known to have no pending command in the outbox, whose new
+     * commands this transaction writes already claimed by this runtime, to be dispatched right after
+     * the commit; null when this transaction does not dispatch eagerly.
+     */
+    private Set<String> clear;
+    /** The commands written claimed for eager dispatch, in issue order. */
+    private final List<ClaimedCommand> eager = new ArrayList<>();
 
     Session(SagaRuntime runtime, Flow flow, Function<String, DocumentCollection<Map<String, Object>>> collections) {
         this.runtime = runtime;
@@ -83,6 +91,19 @@ final class Session {
 
     boolean due() {
         return due;
+    }
+
+    /**
+     * Makes this transaction write the commands of instances with an empty outbox already claimed by
+     * this runtime, for {@link #eager()} dispatch once it committed. Call before handling events.
+     */
+    void dispatchEagerly() {
+        clear = new HashSet<>();
+    }
+
+    /** The commands claimed for dispatch right after the commit, in issue order. */
+    List<ClaimedCommand> eager() {
+        return eager;
     }
 
     Flow flow() {
@@ -172,8 +193,40 @@ final class Session {
             }
         }
         lockAll(targets);
+        if (clear != null && !targets.isEmpty()) findClearOutboxes(targets);
         List<String> out = new ArrayList<>(events.size());
         for (RecordedEvent e : events) out.add(handleEvent(e));
+        return out;
+    }
+
+    /**
+     * Finds which of the (locked) instances have no pending command: only their new commands may go
+     * out at once, because an instance's commands are dispatched in issue order and a pending one
+     * (waiting for a retry, or claimed by a dispatch that has not recorded its outcome yet) must go
+     * first. One query for the whole batch; when it cannot tell for all, none is taken as clear.
+     */
+    private void findClearOutboxes(Set<String> ids) {
+        Set<String> busy = new HashSet<>();
+        for (List<String> part : chunks(ids, Query.MAX_LIMIT / 2)) {
+            Page<Map<String, Object>> page = commands.find(Query.where("instance", Predicate.in(part))
+                    .and("status", Predicate.eq(IssuedCommand.Status.PENDING.name())).limit(Query.MAX_LIMIT));
+            if (page.hasMore()) return;
+            for (Map<String, Object> c : page.items()) busy.add(SagaJson.string(c, "instance"));
+        }
+        for (String id : ids) if (!busy.contains(id)) clear.add(id);
+    }
+
+    private static List<List<String>> chunks(Collection<String> ids, int size) {
+        List<List<String>> out = new ArrayList<>();
+        List<String> cur = new ArrayList<>();
+        for (String id : ids) {
+            cur.add(id);
+            if (cur.size() == size) {
+                out.add(cur);
+                cur = new ArrayList<>();
+            }
+        }
+        if (!cur.isEmpty()) out.add(cur);
         return out;
     }
 
@@ -288,6 +341,7 @@ final class Session {
             associations.put(a.getKey(), d);
         }
         List<Transition.Outgoing> out = t.commands();
+        boolean claimNow = clear != null && clear.contains(id) && !runtime.stopping();
         for (int i = 0; i < out.size(); i++) {
             Transition.Outgoing o = out.get(i);
             CommandCodec.Encoded enc = runtime.commandCodec().encode(o.command());
@@ -304,8 +358,19 @@ final class Session {
             d.put("dueAt", Instance.millis(now));
             d.put("attempts", BigDecimal.ZERO);
             d.put("issuedAt", Instance.millis(now));
+            if (claimNow) {
+                // claimed as a dispatch would claim it: if this process dies before recording the outcome,
+                // the claim runs out and any runtime dispatches it, exactly as after a crash mid-dispatch
+                String claim = UUID.randomUUID().toString();
+                d.put("claim", claim);
+                d.put("owner", runtime.instanceId());
+                d.put("dueAt", Instance.millis(now.plus(runtime.dispatchClaim())));
+                eager.add(new ClaimedCommand(id, seq, claim, (String) d.get("key"), enc.type(), enc.json(),
+                        o.metadata(), 0));
+            } else {
+                due = true;
+            }
             commands.put(commandId(id, seq), d);
-            due = true;
         }
         save(inst);
     }
@@ -513,7 +578,8 @@ final class Session {
             c.remove("owner");
             if (o.attempted() && o.failure() == null) {
                 dispatched.add(docId);
-                writes.put(docId, c);
+                // a placeholder, deleted below: only so that stores that buffer writes send the delete with them
+                writes.put(docId, new LinkedHashMap<>());
                 continue;
             }
             if (!o.attempted()) {

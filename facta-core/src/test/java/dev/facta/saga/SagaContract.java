@@ -502,6 +502,69 @@ public abstract class SagaContract {
     }
 
     @Test
+    void aRunningRuntimeDispatchesATransitionsCommandsRightAfterItsCommitAndACrashThenLeavesThemClaimedUntilTheClaimRunsOut()
+            throws Exception {
+        Db db = database();
+        ManualClock clock = new ManualClock();
+        InMemoryIdempotencyStore keys = new InMemoryIdempotencyStore();
+        Recorder crashing = new Recorder(keys);
+        List<String> threads = Collections.synchronizedList(new ArrayList<>());
+        SagaRuntime[] self = new SagaRuntime[1];
+        // the background thread looks for due work once an hour: only the eager path can dispatch in time
+        SagaRuntime dying = started(SagaRuntime.builder(db.events(), db.store(), crashing.bus((m, next) -> {
+                    threads.add(Thread.currentThread().getName());
+                    Object result = next.proceed(m);
+                    self[0].halt(); // dies after the bus accepted the command, before its outcome is recorded
+                    return result;
+                })).commandCodec(COMMANDS).instanceId("node-1").clock(clock).pollInterval(Duration.ofHours(1))
+                .engine(b -> b.pollInterval(Duration.ofMillis(20)).leaseTtl(Duration.ofSeconds(1)))
+                .register(TestDomain.fulfilment()));
+        self[0] = dying;
+        RecordedEvent e1 = append(db, "order-o1", placed("o1", 10, "inv-1"));
+        await("RequestPayment", () -> crashing.handled(RequestPayment.class).size() == 1);
+        assertThat(threads).as("dispatched by the eager path, right after the commit").containsExactly("facta-saga-eager");
+
+        Recorder next = new Recorder(keys);
+        SagaRuntime other = unstarted(runtime(other(db), next, "node-2", clock).register(TestDomain.fulfilment()));
+        await("the transition committed", () -> other.commands(FULFILMENT, "o1").size() == 1);
+        IssuedCommand left = other.commands(FULFILMENT, "o1").getFirst();
+        assertThat(left.status()).isEqualTo(IssuedCommand.Status.PENDING);
+        assertThat(left.dueAt()).as("claimed for dispatchClaim").isEqualTo(clock.instant().plusSeconds(30));
+        assertThat(other.dispatchDueCommands()).as("claimed by the dead process until its claim runs out").isZero();
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(other.dispatchDueCommands()).isEqualTo(1);
+        String key = FULFILMENT + ":o1:" + e1.id() + ":0";
+        assertThat(next.dispatched).extracting(CommandMessage::idempotencyKey).containsExactly(key);
+        assertThat(crashing.dispatched).extracting(CommandMessage::idempotencyKey).containsExactly(key);
+        assertThat(next.dispatched.getFirst().id()).isEqualTo(crashing.dispatched.getFirst().id());
+        assertThat(next.handled).as("the idempotency middleware returned the first run's result").isEmpty();
+        assertThat(other.commands(FULFILMENT, "o1")).isEmpty();
+    }
+
+    @Test
+    void eagerDispatchKeepsIssueOrderBehindACommandWaitingForItsRetry() throws Exception {
+        Db db = database();
+        ManualClock clock = new ManualClock();
+        Recorder rec = new Recorder();
+        rec.failures.put(RequestPayment.class, new AtomicInteger(1));
+        SagaRuntime rt = started(runtime(db, rec, "node-1", clock).register(TestDomain.fulfilment()));
+        append(db, "order-o1", placed("o1", 10, "inv-1"));
+        await("the first attempt", () -> rec.dispatched.size() == 1);
+        await("its outcome recorded", () -> rt.commands(FULFILMENT, "o1").size() == 1
+                && rt.commands(FULFILMENT, "o1").getFirst().attempts() == 1);
+        // the next transition's command must not overtake the one waiting for its retry
+        append(db, "payment-p1", payment("o1", 10));
+        await("ShipOrder issued", () -> rt.commands(FULFILMENT, "o1").size() == 2);
+        assertThat(rt.engine().awaitCaughtUp(FULFILMENT, patience())).isTrue();
+        Thread.sleep(100);
+        assertThat(rec.handled).isEmpty();
+        clock.advance(Duration.ofSeconds(1));
+        rt.runDueWork();
+        await("both, in order", () -> rec.handled.size() == 2);
+        assertThat(rec.handledPayloads()).containsExactly(new RequestPayment("o1", 10), new ShipOrder("o1"));
+    }
+
+    @Test
     void aFailingCommandIsRetriedWithBackoffThenParkedTheInstanceToldAndAnOperatorRetriesIt() throws Exception {
         Db db = database();
         ManualClock clock = new ManualClock();
