@@ -16,7 +16,9 @@ import dev.facta.store.WrongExpectedVersionException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -28,6 +30,13 @@ import java.util.Optional;
  * <p>With a {@link SnapshotStore}, loading starts from the latest snapshot of the current schema
  * version and replays only the events after it; snapshots are taken after appends as the
  * {@link SnapshotPolicy} says, or on demand with {@link #snapshot}.
+ *
+ * <p>With {@link Builder#cache(int)}, the repository keeps the state and version of the aggregates
+ * it handled most recently in memory and decides the next command for one of them without reading
+ * its stream. The cache never makes a decision wrong: an append still expects the cached version,
+ * so if another process wrote the stream meanwhile the append fails, the entry is dropped and the
+ * command is decided again from a fresh load; a command that decides nothing (or throws) on a cached
+ * state is decided again on a fresh load before that answer is given.
  */
 public final class DeciderRepository<C, E, S> {
 
@@ -38,6 +47,9 @@ public final class DeciderRepository<C, E, S> {
     private final RetryPolicy retry;
     private final SnapshotTaker snapshots;
     private final StateCodec<S> codec;
+    /** The aggregates handled most recently, by id, least recently used first; null: no cache. */
+    private final Map<String, Loaded<S>> cache;
+    private final int cacheSize;
 
     private DeciderRepository(Builder<C, E, S> b) {
         this.store = Objects.requireNonNull(b.store, "store");
@@ -49,6 +61,8 @@ public final class DeciderRepository<C, E, S> {
         this.codec = b.codec;
         this.snapshots = b.snapshots == null ? null
                 : new SnapshotTaker(b.snapshots, b.policy, b.schemaVersion, b.keepSnapshots, b.clock);
+        this.cacheSize = b.cacheSize;
+        this.cache = b.cacheSize == 0 ? null : new LinkedHashMap<>(Math.min(b.cacheSize, 1 << 16), 0.75f, true);
     }
 
     public static <C, E, S> Builder<C, E, S> builder(EventStore store, Decider<C, E, S> decider,
@@ -75,6 +89,19 @@ public final class DeciderRepository<C, E, S> {
         private int schemaVersion = 1;
         private int keepSnapshots = 3;
         private Clock clock = Clock.systemUTC();
+        private int cacheSize;
+
+        /**
+         * Keeps the state and version of up to {@code maxAggregates} recently handled aggregates in
+         * memory (least recently used out first), so that handling a command on one of them reads
+         * nothing; 0 (the default) keeps none. Worth it when this process writes most of the
+         * aggregate's commands; correct either way (see the class comment).
+         */
+        public Builder<C, E, S> cache(int maxAggregates) {
+            if (maxAggregates < 0) throw new dev.facta.InvalidInputException("cache", "cache size must be >= 0, got " + maxAggregates);
+            this.cacheSize = maxAggregates;
+            return this;
+        }
 
         public Builder<C, E, S> retry(RetryPolicy retry) {
             this.retry = Objects.requireNonNull(retry);
@@ -174,6 +201,14 @@ public final class DeciderRepository<C, E, S> {
         return handle(id, command, Metadata.empty(), Mode.CREATE);
     }
 
+    /**
+     * {@link #create(String, Object)} with the metadata the events carry. Reads nothing: the append
+     * expects no stream, and a stream that exists makes it fail with {@link WrongExpectedVersionException}.
+     */
+    public Handled<E, S> create(String id, C command, Metadata metadata) {
+        return handle(id, command, metadata, Mode.CREATE);
+    }
+
     /** Handles a command on an existing aggregate; fails with {@link StreamNotFoundException} otherwise. */
     public Handled<E, S> update(String id, C command) {
         return handle(id, command, Metadata.empty(), Mode.UPDATE);
@@ -183,37 +218,129 @@ public final class DeciderRepository<C, E, S> {
 
     private Handled<E, S> handle(String id, C command, Metadata metadata, Mode mode) {
         StreamId stream = streamOf(id);
+        boolean guesses = true;
         for (int attempt = 1; ; attempt++) {
-            Loaded<S> loaded = load(id);
+            // a guess: the cached state, or for a new aggregate the initial one (its append expects no stream)
+            Loaded<S> loaded = guesses ? cached(id) : null;
+            if (loaded == null && guesses && mode == Mode.CREATE) loaded = new Loaded<>(stream, decider.initialState(), -1);
+            boolean guess = loaded != null;
+            if (loaded == null) loaded = loadUpTo(stream, Long.MAX_VALUE, true);
             if (mode == Mode.CREATE && !loaded.isNew()) {
                 throw new WrongExpectedVersionException(stream, ExpectedVersion.noStream(), loaded.version());
             }
             if (mode == Mode.UPDATE && loaded.isNew()) {
                 throw new StreamNotFoundException(stream);
             }
-            List<E> events = decider.decide(command, loaded.state());
+            List<E> events;
+            try {
+                events = decider.decide(command, loaded.state());
+            } catch (RuntimeException refused) {
+                if (!guess) throw refused;
+                events = null;
+            }
             if (events == null || events.isEmpty()) {
+                if (guess) {
+                    // only an append checks a guess: anything else is decided again on the stored state
+                    guesses = false;
+                    attempt--;
+                    continue;
+                }
                 return new Handled<>(stream, List.of(), loaded.state(), loaded.version(), attempt);
             }
             try {
                 AppendResult r = append(stream, loaded.version(), events, metadata);
                 S state = loaded.state();
                 for (E e : events) state = decider.evolve(state, e);
+                remember(id, new Loaded<>(stream, state, r.nextExpectedVersion()));
                 if (snapshots != null) {
                     S after = state;
                     snapshots.afterAppend(stream, loaded.version(), r.nextExpectedVersion(), () -> codec.encode(after));
                 }
                 return new Handled<>(stream, events, state, r.nextExpectedVersion(), attempt);
             } catch (WrongExpectedVersionException conflict) {
-                if (mode == Mode.CREATE || attempt >= retry.maxAttempts()) throw conflict;
+                evict(id);
+                if (mode == Mode.CREATE) throw conflict;
+                if (guess) {
+                    // the cached state was old (another process wrote): decide again on the stored one, at once
+                    guesses = false;
+                    attempt--;
+                    continue;
+                }
+                if (attempt >= retry.maxAttempts()) throw conflict;
                 sleep(retry.delayAfter(attempt));
             }
         }
     }
 
-    /** Appends events decided elsewhere, expecting the aggregate at {@code expectedVersion} (-1: new). */
+    /**
+     * Appends events decided elsewhere, expecting the aggregate at {@code expectedVersion} (-1: new).
+     * With a cache, the cached state moves on when it was at {@code expectedVersion}, and is dropped
+     * when the append finds another version.
+     */
     public AppendResult save(String id, long expectedVersion, List<E> events, Metadata metadata) {
-        return append(streamOf(id), expectedVersion, events, metadata);
+        StreamId stream = streamOf(id);
+        AppendResult r;
+        try {
+            r = append(stream, expectedVersion, events, metadata);
+        } catch (WrongExpectedVersionException conflict) {
+            evict(id);
+            throw conflict;
+        }
+        if (cache != null) {
+            Loaded<S> before = cached(id);
+            S base = before != null && before.version() == expectedVersion ? before.state()
+                    : expectedVersion < 0 ? decider.initialState() : null;
+            if (base == null) {
+                evict(id);
+            } else {
+                for (E e : events) base = decider.evolve(base, e);
+                remember(id, new Loaded<>(stream, base, r.nextExpectedVersion()));
+            }
+        }
+        return r;
+    }
+
+    /**
+     * The aggregate for a decision made outside the repository and appended with {@link #save}: the
+     * cached state when there is one (a {@code save} expecting its version fails if another process
+     * wrote meanwhile), else the stored state, which is then cached. Without a cache, {@link #load}.
+     */
+    public Loaded<S> loadForUpdate(String id) {
+        Loaded<S> c = cached(id);
+        if (c != null) return c;
+        Loaded<S> loaded = load(id);
+        if (!loaded.isNew()) remember(id, loaded);
+        return loaded;
+    }
+
+    /** Forgets the cached state of an aggregate (no-op without a cache): the next command reads its stream. */
+    public void evict(String id) {
+        if (cache == null) return;
+        synchronized (cache) {
+            cache.remove(id);
+        }
+    }
+
+    private Loaded<S> cached(String id) {
+        if (cache == null) return null;
+        synchronized (cache) {
+            return cache.get(id);
+        }
+    }
+
+    private void remember(String id, Loaded<S> loaded) {
+        if (cache == null) return;
+        synchronized (cache) {
+            Loaded<S> old = cache.get(id);
+            // two threads handling one aggregate: keep the later version
+            if (old != null && old.version() > loaded.version()) return;
+            cache.put(id, loaded);
+            if (cache.size() > cacheSize) {
+                var it = cache.entrySet().iterator();
+                it.next();
+                it.remove();
+            }
+        }
     }
 
     private AppendResult append(StreamId stream, long expectedVersion, List<E> events, Metadata metadata) {

@@ -54,6 +54,64 @@ class DeciderRepositoryTest {
         assertThat(accounts.load("3").isNew()).isTrue();
     }
 
+    /** The store, counting the stream reads made through it. */
+    private static dev.facta.store.EventStore counting(dev.facta.store.EventStore store, AtomicInteger reads) {
+        return (dev.facta.store.EventStore) java.lang.reflect.Proxy.newProxyInstance(DeciderRepositoryTest.class.getClassLoader(),
+                new Class<?>[] {dev.facta.store.EventStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("readStream")) reads.incrementAndGet();
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void a_cached_repository_decides_from_memory_and_create_reads_nothing() {
+        AtomicInteger reads = new AtomicInteger();
+        var cached = DeciderRepository.builder(counting(store, reads), DECIDER, SERIALIZER, Event.class, "account").cache(2).build();
+        cached.create("c1", new Open("ana"));
+        cached.handle("c1", new Deposit(50));
+        Handled<Event, State> h = cached.handle("c1", new Withdraw(20));
+        assertThat(h.state()).isEqualTo(new State(true, "ana", 30, 2));
+        assertThat(h.version()).isEqualTo(2);
+        assertThat(reads.get()).as("nothing read").isZero();
+        assertThat(accounts.load("c1").state()).isEqualTo(h.state());
+        assertThatThrownBy(() -> cached.create("c1", new Open("ana"))).isInstanceOf(WrongExpectedVersionException.class);
+
+        // bounded: the least recently used aggregate is read again
+        cached.create("c2", new Open("bo"));
+        cached.create("c3", new Open("cy"));
+        int before = reads.get();
+        cached.handle("c3", new Deposit(1));
+        assertThat(reads.get()).isEqualTo(before);
+        cached.handle("c1", new Deposit(1));
+        assertThat(reads.get()).as("c1 was evicted").isGreaterThan(before);
+        assertThat(cached.load("c1").state().balance()).isEqualTo(31);
+    }
+
+    @Test
+    void a_cached_state_that_another_writer_made_old_never_decides_wrong() {
+        var cached = DeciderRepository.builder(store, DECIDER, SERIALIZER, Event.class, "account").cache(100).build();
+        cached.handle("o1", new Open("eve"));
+        cached.handle("o1", new Deposit(50));
+        accounts.handle("o1", new Withdraw(50)); // another process
+        // the cache says 50: the append expecting the cached version fails, the stored state refuses
+        assertThatThrownBy(() -> cached.handle("o1", new Withdraw(10))).isInstanceOf(DomainRuleViolation.class)
+                .hasMessage("insufficient funds");
+        accounts.handle("o1", new Deposit(100));
+        // now the cache is behind with balance 0: refused on the cached state, accepted on the stored one
+        Handled<Event, State> h = cached.handle("o1", new Withdraw(30));
+        assertThat(h.events()).containsExactly(new Withdrawn(30));
+        assertThat(h.state().balance()).isEqualTo(70);
+        assertThat(h.version()).isEqualTo(4);
+        assertThat(accounts.load("o1").state()).isEqualTo(h.state());
+        accounts.handle("o1", new Deposit(5));
+        assertThat(cached.handle("o1", new Deposit(1)).state().balance()).isEqualTo(76);
+        assertThat(store.readStream(StreamId.of("account-o1"))).hasSize(7);
+    }
+
     @Test
     void create_only_and_update_only_refuse_the_wrong_kind_of_aggregate() {
         accounts.create("4", new Open("cy"));

@@ -9,6 +9,7 @@ import dev.facta.examples.oms.contracts.orders.OrderCommand;
 import dev.facta.examples.oms.contracts.orders.OrderEvent;
 import dev.facta.serialization.EventSerializer;
 import dev.facta.store.EventStore;
+import dev.facta.store.WrongExpectedVersionException;
 
 import java.util.List;
 
@@ -20,10 +21,15 @@ public final class Orders {
     /** The stream category: {@code order-<orderId>}. */
     public static final String CATEGORY = "order";
 
+    /** How many orders' states the repository keeps in memory (the ones in flight through the checkout). */
+    static final int CACHED_ORDERS = 50_000;
+
     private final DeciderRepository<OrderCommand, OrderEvent, Order.State> repository;
 
     public Orders(EventStore store, EventSerializer serializer) {
-        this.repository = DeciderRepository.builder(store, Order.DECIDER, serializer, OrderEvent.class, CATEGORY).build();
+        // the service writes its orders' streams itself: deciding from the cached state saves a read per command
+        this.repository = DeciderRepository.builder(store, Order.DECIDER, serializer, OrderEvent.class, CATEGORY)
+                .cache(CACHED_ORDERS).build();
     }
 
     /** The command types this context handles. */
@@ -50,7 +56,17 @@ public final class Orders {
      */
     public String handle(CommandMessage<? extends OrderCommand> message) {
         OrderCommand c = message.payload();
-        Handled<OrderEvent, Order.State> h = repository.handle(c.orderId(), c, message.eventMetadata());
+        Handled<OrderEvent, Order.State> h;
+        if (c instanceof OrderCommand.PlaceOrder) {
+            try {
+                // a new order reads nothing; one that exists already is refused by the decider as before
+                h = repository.create(c.orderId(), c, message.eventMetadata());
+            } catch (WrongExpectedVersionException exists) {
+                h = repository.handle(c.orderId(), c, message.eventMetadata());
+            }
+        } else {
+            h = repository.handle(c.orderId(), c, message.eventMetadata());
+        }
         return h.state().orderId() == null ? c.orderId() : h.state().orderId();
     }
 
