@@ -147,8 +147,13 @@ public final class Json {
 
     public static void quote(String s, StringBuilder sb) {
         sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
+        int n = s.length();
+        int run = 0; // start of the plain characters not appended yet: they go in one append
+        for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
+            if (c >= 0x20 && c != '"' && c != '\\' && c != '\u2028' && c != '\u2029') continue;
+            if (run < i) sb.append(s, run, i);
+            run = i + 1;
             switch (c) {
                 case '"' -> sb.append("\\\"");
                 case '\\' -> sb.append("\\\\");
@@ -158,14 +163,14 @@ public final class Json {
                 case '\b' -> sb.append("\\b");
                 case '\f' -> sb.append("\\f");
                 default -> {
-                    if (c < 0x20 || c == '\u2028' || c == '\u2029') {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
+                    sb.append("\\u");
+                    String hex = Integer.toHexString(c);
+                    for (int k = hex.length(); k < 4; k++) sb.append('0');
+                    sb.append(hex);
                 }
             }
         }
+        if (run < n) sb.append(s, run, n);
         sb.append('"');
     }
 
@@ -276,15 +281,18 @@ public final class Json {
         pos++; // opening quote
         StringBuilder sb = null;
         int start = pos;
+        boolean surrogates = false;
+        int end = text.length();
         while (true) {
-            if (pos >= text.length()) throw error("unterminated string");
+            if (pos >= end) throw error("unterminated string");
             char c = text.charAt(pos);
             if (c == '"') {
                 String s = !build ? null : sb == null ? text.substring(start, pos) : sb.append(text, start, pos).toString();
-                if (strict) checkSurrogates(s);
+                if (strict && surrogates) checkSurrogates(s);
                 pos++;
                 return s;
             }
+            if (c >= 0xD800 && c <= 0xDFFF) surrogates = true;
             if (c < 0x20) throw error("control character in string");
             if (c == '\\') {
                 if (sb == null) sb = new StringBuilder(build ? 16 : 0);
@@ -309,6 +317,7 @@ public final class Json {
                             cp = cp * 16 + d;
                         }
                         if (cp == 0) throw error("\\u0000 is not allowed (stores such as PostgreSQL's jsonb cannot keep it)");
+                        if (cp >= 0xD800 && cp <= 0xDFFF) surrogates = true;
                         sb.append((char) cp);
                         pos += 4;
                     }

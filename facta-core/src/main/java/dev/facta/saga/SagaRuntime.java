@@ -107,6 +107,8 @@ public final class SagaRuntime implements AutoCloseable {
     private final Map<String, ProjectionOptions> options;
     private final Consumer<ProjectionEngine.Builder> engineCustomizer;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Claims of commands the bus accepted here whose outcome is not recorded yet: they hold up no later command. */
+    private final Set<String> accepted = ConcurrentHashMap.newKeySet();
     private final Set<Thread> tasks = ConcurrentHashMap.newKeySet();
     private final ReentrantLock wakeLock = new ReentrantLock();
     private final Condition woken = wakeLock.newCondition();
@@ -567,7 +569,11 @@ public final class SagaRuntime implements AutoCloseable {
         }
         Retry retry = flow.process().commandRetry();
         List<Session.Outcome> all = List.copyOf(outcomes);
-        inTransaction(flow, s -> s.recordCommands(all, retry));
+        try {
+            inTransaction(flow, s -> s.recordCommands(all, retry));
+        } finally {
+            for (Session.Outcome o : all) accepted.remove(o.command().claim());
+        }
         int tried = 0;
         for (Session.Outcome o : all) if (o.attempted()) tried++;
         return tried;
@@ -586,6 +592,7 @@ public final class SagaRuntime implements AutoCloseable {
                 Object command = codec.decode(c.type(), c.payload());
                 UUID messageId = UUID.nameUUIDFromBytes(c.key().getBytes(StandardCharsets.UTF_8));
                 bus.dispatch(new CommandMessage<>(messageId, command, c.metadata(), c.key()));
+                accepted.add(c.claim());
             } catch (VirtualMachineError e) {
                 throw e;
             } catch (Throwable t) {
@@ -904,6 +911,11 @@ public final class SagaRuntime implements AutoCloseable {
 
     boolean stopping() {
         return stopping;
+    }
+
+    /** True when the command with this claim was accepted by the bus here and only its recording is pending. */
+    boolean acceptedHere(String claim) {
+        return claim != null && accepted.contains(claim);
     }
 
     Duration dispatchClaim() {

@@ -202,8 +202,9 @@ final class Session {
     /**
      * Finds which of the (locked) instances have no pending command: only their new commands may go
      * out at once, because an instance's commands are dispatched in issue order and a pending one
-     * (waiting for a retry, or claimed by a dispatch that has not recorded its outcome yet) must go
-     * first. One query for the whole batch; when it cannot tell for all, none is taken as clear.
+     * (waiting for a retry, or claimed by another runtime or a dispatch still under way) must go
+     * first; one the bus accepted here, whose removal from the outbox is still to commit, went first
+     * already. One query for the whole batch; when it cannot tell for all, none is taken as clear.
      */
     private void findClearOutboxes(Set<String> ids) {
         Set<String> busy = new HashSet<>();
@@ -211,7 +212,11 @@ final class Session {
             Page<Map<String, Object>> page = commands.find(Query.where("instance", Predicate.in(part))
                     .and("status", Predicate.eq(IssuedCommand.Status.PENDING.name())).limit(Query.MAX_LIMIT));
             if (page.hasMore()) return;
-            for (Map<String, Object> c : page.items()) busy.add(SagaJson.string(c, "instance"));
+            for (Map<String, Object> c : page.items()) {
+                // dispatched here already, only its removal from the outbox is on its way: the next may follow it
+                if (runtime.acceptedHere(SagaJson.string(c, "claim"))) continue;
+                busy.add(SagaJson.string(c, "instance"));
+            }
         }
         for (String id : ids) if (!busy.contains(id)) clear.add(id);
     }
