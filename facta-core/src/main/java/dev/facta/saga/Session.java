@@ -47,6 +47,8 @@ import java.util.function.Function;
 final class Session {
     private static final System.Logger LOG = System.getLogger(SagaRuntime.class.getName());
     static final int MAX_ID = 200;
+    /** How many instance ids one query names at most. */
+    private static final int CHUNK = 500;
     /** How often a deadline whose handler throws is tried before it is parked. */
     static final int DEADLINE_ATTEMPTS = 10;
     static final Retry DEADLINE_RETRY = Retry.of(DEADLINE_ATTEMPTS, Duration.ofSeconds(1), Duration.ofMinutes(5));
@@ -71,6 +73,8 @@ final class Session {
      * the commit; null when this transaction does not dispatch eagerly.
      */
     private Set<String> clear;
+    /** Instances that ended in this transaction: their deadlines are deleted before the commit. */
+    private final Set<String> ended = new LinkedHashSet<>();
     /** The commands written claimed for eager dispatch, in issue order. */
     private final List<ClaimedCommand> eager = new ArrayList<>();
 
@@ -141,8 +145,12 @@ final class Session {
         }
     }
 
-    /** Deletes the lock rows of ids that name no instance; call last, before the transaction commits. */
+    /**
+     * Deletes the deadlines of instances that ended and the lock rows of ids that name no instance;
+     * call last, before the transaction commits.
+     */
     void finish() {
+        if (!ended.isEmpty()) deleteDeadlinesOfEnded();
         for (String id : locked) {
             if (known.getOrDefault(id, Optional.empty()).isEmpty()) locks.delete(id);
         }
@@ -208,7 +216,7 @@ final class Session {
      */
     private void findClearOutboxes(Set<String> ids) {
         Set<String> busy = new HashSet<>();
-        for (List<String> part : chunks(ids, Query.MAX_LIMIT / 2)) {
+        for (List<String> part : chunks(ids, CHUNK)) {
             Page<Map<String, Object>> page = commands.find(Query.where("instance", Predicate.in(part))
                     .and("status", Predicate.eq(IssuedCommand.Status.PENDING.name())).limit(Query.MAX_LIMIT));
             if (page.hasMore()) return;
@@ -319,7 +327,7 @@ final class Session {
         for (var e : t.deadlines().entrySet()) {
             String docId = deadlineId(id, e.getKey());
             if (t.ended() || e.getValue() == null) {
-                deadlines.delete(docId);
+                dropDeadline(docId);
             } else {
                 Map<String, Object> d = new LinkedHashMap<>();
                 d.put("instance", id);
@@ -338,7 +346,7 @@ final class Session {
         }
         if (t.ended()) {
             inst.status(SagaStatus.ENDED, now);
-            deleteDeadlines(id);
+            ended.add(id); // its other deadlines go in finish(), in one query for the whole batch
         }
         for (var a : t.associations().entrySet()) {
             Map<String, Object> d = new LinkedHashMap<>();
@@ -393,12 +401,27 @@ final class Session {
         return instance + "/" + String.format("%012d", seq);
     }
 
-    private void deleteDeadlines(String id) {
-        while (true) {
-            Page<Map<String, Object>> page = deadlines.find(Query.where("instance", Predicate.eq(id)).limit(500));
-            for (Map<String, Object> d : page.items()) deadlines.delete(deadlineId(id, SagaJson.string(d, "name")));
-            if (!page.hasMore()) return;
+    /** Deletes the deadlines of the instances that ended in this transaction. */
+    private void deleteDeadlinesOfEnded() {
+        for (List<String> part : chunks(ended, CHUNK)) {
+            while (true) {
+                Page<Map<String, Object>> page = deadlines.find(Query.where("instance", Predicate.in(part)).limit(500));
+                for (Map<String, Object> d : page.items()) {
+                    dropDeadline(deadlineId(SagaJson.string(d, "instance"), SagaJson.string(d, "name")));
+                }
+                if (!page.hasMore()) break;
+            }
         }
+        ended.clear();
+    }
+
+    /**
+     * Deletes a deadline document. A placeholder is written first so that stores that buffer writes
+     * send the delete with the transaction's other writes instead of a statement of its own.
+     */
+    private void dropDeadline(String docId) {
+        deadlines.put(docId, new LinkedHashMap<>());
+        deadlines.delete(docId);
     }
 
     // ------------------------------------------------------------------ deadlines
@@ -426,7 +449,7 @@ final class Session {
         Map<String, Object> d = deadlines.get(docId).orElse(null);
         if (d == null || !due.token().equals(SagaJson.string(d, "token"))) return false;
         if (SagaJson.number(d, "dueAt", Long.MAX_VALUE) > now.toEpochMilli()) return false;
-        deadlines.delete(docId);
+        dropDeadline(docId);
         Instance inst = load(instanceId);
         if (inst == null || inst.status().isFinal()) return true; // an ended instance: nothing happens
         ProcessManager.DeadlineHandler<Object> handler = deadlineHandler(name);
