@@ -69,6 +69,20 @@ public final class Json {
         return new Json(text, maxDepth, field, true, true).top();
     }
 
+    /**
+     * Checks, as {@link #parseStrict} would, that the text is one JSON value (duplicate keys, unpaired
+     * surrogates and out-of-range numbers refused) without building it, and returns what the value
+     * is: {@code '{'} an object, {@code '['} an array, {@code '"'} a string, {@code 't'}/{@code 'f'} a
+     * boolean, {@code 'n'} null, {@code '0'} a number.
+     */
+    public static char validateStrict(String text, int maxDepth, String field) {
+        Json p = new Json(text, maxDepth, field, false, true);
+        p.skipWs();
+        char first = p.pos < text.length() ? text.charAt(p.pos) : ' ';
+        p.top();
+        return first == '-' || (first >= '0' && first <= '9') ? '0' : first;
+    }
+
     private static Object run(String text, int maxDepth, String field, boolean build) {
         return new Json(text, maxDepth, field, build).top();
     }
@@ -217,6 +231,7 @@ public final class Json {
         if (depth > maxDepth) throw error("nested deeper than " + maxDepth);
         pos++; // {
         Map<String, Object> map = build ? new LinkedHashMap<>() : null;
+        java.util.Set<String> keys = strict && !build ? new java.util.HashSet<>() : null;
         skipWs();
         if (peek() == '}') {
             pos++;
@@ -226,8 +241,8 @@ public final class Json {
             skipWs();
             if (peek() != '"') throw error("expected a string key");
             int keyAt = pos;
-            String key = string();
-            if (strict && map.containsKey(key)) {
+            String key = string(strict);
+            if (strict && (build ? map.containsKey(key) : !keys.add(key))) {
                 pos = keyAt;
                 throw error("duplicate key \"" + key + "\"");
             }
@@ -278,6 +293,12 @@ public final class Json {
     }
 
     private String string() {
+        return string(false);
+    }
+
+    /** Reads a string; built when the parser builds, or when {@code need}ed (keys checked for duplicates). */
+    private String string(boolean need) {
+        boolean make = build || need;
         pos++; // opening quote
         StringBuilder sb = null;
         int start = pos;
@@ -287,15 +308,16 @@ public final class Json {
             if (pos >= end) throw error("unterminated string");
             char c = text.charAt(pos);
             if (c == '"') {
-                String s = !build ? null : sb == null ? text.substring(start, pos) : sb.append(text, start, pos).toString();
-                if (strict && surrogates) checkSurrogates(s);
+                boolean check = strict && surrogates;
+                String s = !make && !check ? null : sb == null ? text.substring(start, pos) : sb.append(text, start, pos).toString();
+                if (check) checkSurrogates(s);
                 pos++;
-                return s;
+                return make ? s : null;
             }
             if (c >= 0xD800 && c <= 0xDFFF) surrogates = true;
             if (c < 0x20) throw error("control character in string");
             if (c == '\\') {
-                if (sb == null) sb = new StringBuilder(build ? 16 : 0);
+                if (sb == null) sb = new StringBuilder(16);
                 sb.append(text, start, pos);
                 pos++;
                 char e = peek();
@@ -363,11 +385,18 @@ public final class Json {
             if (!digitAt()) throw error("bad number");
             while (digitAt()) pos++;
         }
-        if (!build) return null;
+        if (!build) {
+            if (!strict) return null;
+            // only an exponent can take a number out of BigDecimal's range
+            boolean exponent = false;
+            for (int i = start; i < pos && !exponent; i++) exponent = text.charAt(i) == 'e' || text.charAt(i) == 'E';
+            if (!exponent) return null;
+        }
         String s = text.substring(start, pos);
         if (!strict) return s;
         try {
-            return new java.math.BigDecimal(s);
+            java.math.BigDecimal d = new java.math.BigDecimal(s);
+            return build ? d : null;
         } catch (NumberFormatException e) {
             pos = start;
             throw error("number out of range");

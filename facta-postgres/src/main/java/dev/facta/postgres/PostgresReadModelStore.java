@@ -691,6 +691,25 @@ public final class PostgresReadModelStore implements ReadModelStore {
         }
     }
 
+    /**
+     * Refuses what {@link Documents#parse} refuses (not one JSON object, too deep, duplicate keys,
+     * unpaired surrogates, numbers out of range), with the same errors, without building the tree:
+     * the text is sent as it is.
+     */
+    static void checkDocument(String json) {
+        if (json == null) throw new InvalidInputException("document", "the codec encoded the document as null");
+        char kind = Json.validateStrict(json, Documents.MAX_DEPTH, "document");
+        if (kind != '{') {
+            throw new InvalidInputException("document", "a document must be a JSON object, got " + switch (kind) {
+                case 'n' -> "null";
+                case '[' -> "an array";
+                case '"' -> "a string";
+                case 't', 'f' -> "a boolean";
+                default -> "a number";
+            });
+        }
+    }
+
     // ------------------------------------------------------------------ buffered writes
 
     /** A buffered write: the document (null: deleted), how many puts it stands for, and whether a delete came first. */
@@ -812,7 +831,7 @@ public final class PostgresReadModelStore implements ReadModelStore {
                 Documents.checkId(e.getKey());
                 if (e.getValue() == null) throw new InvalidInputException("document", "document '" + e.getKey() + "' is null");
                 String json = codec.encode(e.getValue());
-                Documents.parse(json);
+                checkDocument(json);
                 encoded.put(e.getKey(), json);
             }
             if (encoded.isEmpty()) return;
