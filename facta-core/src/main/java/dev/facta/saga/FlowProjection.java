@@ -48,7 +48,7 @@ final class FlowProjection implements Projection {
         if (runtime.canDispatchEagerly()) s.dispatchEagerly();
         s.handleEvents(events);
         s.finish();
-        if (!s.eager().isEmpty()) runtime.afterCommit(flow, s.eager());
+        if (!s.eager().isEmpty()) runtime.afterCommit(flow, s.eager(), s.waits());
         if (s.due()) runtime.signal();
     }
 

@@ -31,7 +31,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -107,8 +109,12 @@ public final class SagaRuntime implements AutoCloseable {
     private final Map<String, ProjectionOptions> options;
     private final Consumer<ProjectionEngine.Builder> engineCustomizer;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    /** Claims of commands the bus accepted here whose outcome is not recorded yet: they hold up no later command. */
-    private final Set<String> accepted = ConcurrentHashMap.newKeySet();
+    /**
+     * The dispatches under way here, by claim, until their outcomes are recorded: true once the bus
+     * accepted the command, false when it failed or was not tried. A command issued behind one of
+     * them can be claimed at once and sent when it completes (see {@link Session}).
+     */
+    private final Map<String, CompletableFuture<Boolean>> dispatches = new ConcurrentHashMap<>();
     private final Set<Thread> tasks = ConcurrentHashMap.newKeySet();
     private final ReentrantLock wakeLock = new ReentrantLock();
     private final Condition woken = wakeLock.newCondition();
@@ -530,11 +536,39 @@ public final class SagaRuntime implements AutoCloseable {
     private int dispatchBatch(Flow flow, boolean parallel) {
         List<Session.ClaimedCommand> claimed = inTransaction(flow, s -> s.claimDueCommands(PAGE, dispatchClaim));
         if (claimed.isEmpty()) return 0;
-        return dispatchAndRecord(flow, claimed, parallel);
+        register(claimed);
+        return dispatchAndRecord(flow, claimed, parallel, Map.of());
     }
 
-    /** Dispatches claimed commands and records every outcome in one transaction; returns how many were tried. */
-    private int dispatchAndRecord(Flow flow, List<Session.ClaimedCommand> claimed, boolean parallel) {
+    /** Marks the commands as being dispatched here; only by a thread that will dispatch them. */
+    private void register(List<Session.ClaimedCommand> claimed) {
+        for (Session.ClaimedCommand c : claimed) dispatches.put(c.claim(), new CompletableFuture<>());
+    }
+
+    /** The dispatch under way here of the command with this claim, or null. */
+    CompletableFuture<Boolean> dispatchOf(String claim) {
+        return claim == null ? null : dispatches.get(claim);
+    }
+
+    /**
+     * Dispatches claimed (and {@link #register registered}) commands and records every outcome in one
+     * transaction; an instance's commands go out only after the dispatches it waits for were accepted
+     * ({@code after}). Returns how many were tried.
+     */
+    private int dispatchAndRecord(Flow flow, List<Session.ClaimedCommand> claimed, boolean parallel,
+                                  Map<String, List<CompletableFuture<Boolean>>> after) {
+        try {
+            return dispatchAndRecordRegistered(flow, claimed, parallel, after);
+        } finally {
+            for (Session.ClaimedCommand c : claimed) {
+                CompletableFuture<Boolean> f = dispatches.remove(c.claim());
+                if (f != null) f.complete(false); // whoever waits for it must not go ahead of it
+            }
+        }
+    }
+
+    private int dispatchAndRecordRegistered(Flow flow, List<Session.ClaimedCommand> claimed, boolean parallel,
+                                            Map<String, List<CompletableFuture<Boolean>>> after) {
         Map<String, List<Session.ClaimedCommand>> groups = new LinkedHashMap<>();
         for (Session.ClaimedCommand c : claimed) groups.computeIfAbsent(c.instanceId(), k -> new ArrayList<>()).add(c);
         List<Session.Outcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -546,11 +580,11 @@ public final class SagaRuntime implements AutoCloseable {
                     try {
                         side.acquire();
                     } catch (InterruptedException e) {
-                        for (Session.ClaimedCommand c : g) outcomes.add(new Session.Outcome(c, false, null));
+                        for (Session.ClaimedCommand c : g) notTried(c, outcomes);
                         return;
                     }
                     try {
-                        dispatchGroup(flow, g, outcomes);
+                        dispatchGroup(flow, g, outcomes, after.get(g.getFirst().instanceId()));
                     } finally {
                         side.release();
                     }
@@ -565,26 +599,38 @@ public final class SagaRuntime implements AutoCloseable {
                 }
             }
         } else {
-            for (List<Session.ClaimedCommand> g : groups.values()) dispatchGroup(flow, g, outcomes);
+            for (List<Session.ClaimedCommand> g : groups.values()) dispatchGroup(flow, g, outcomes, after.get(g.getFirst().instanceId()));
         }
         Retry retry = flow.process().commandRetry();
         List<Session.Outcome> all = List.copyOf(outcomes);
-        try {
-            inTransaction(flow, s -> s.recordCommands(all, retry));
-        } finally {
-            for (Session.Outcome o : all) accepted.remove(o.command().claim());
-        }
+        inTransaction(flow, s -> s.recordCommands(all, retry));
         int tried = 0;
         for (Session.Outcome o : all) if (o.attempted()) tried++;
         return tried;
     }
 
-    /** One instance's claimed commands in order; after a failure the rest are left untried. */
-    private void dispatchGroup(Flow flow, List<Session.ClaimedCommand> group, List<Session.Outcome> outcomes) {
+    /**
+     * One instance's claimed commands in order, once the earlier dispatches it waits for were accepted;
+     * after a failure (or when one of those was not accepted) the rest are left untried.
+     */
+    private void dispatchGroup(Flow flow, List<Session.ClaimedCommand> group, List<Session.Outcome> outcomes,
+                               List<CompletableFuture<Boolean>> after) {
         boolean failed = false;
+        if (after != null) {
+            for (CompletableFuture<Boolean> f : after) {
+                try {
+                    if (!f.get()) failed = true;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failed = true;
+                } catch (ExecutionException e) {
+                    failed = true;
+                }
+            }
+        }
         for (Session.ClaimedCommand c : group) {
             if (failed || halted) {
-                outcomes.add(new Session.Outcome(c, false, null));
+                notTried(c, outcomes);
                 continue;
             }
             Throwable failure = null;
@@ -592,17 +638,28 @@ public final class SagaRuntime implements AutoCloseable {
                 Object command = codec.decode(c.type(), c.payload());
                 UUID messageId = UUID.nameUUIDFromBytes(c.key().getBytes(StandardCharsets.UTF_8));
                 bus.dispatch(new CommandMessage<>(messageId, command, c.metadata(), c.key()));
-                accepted.add(c.claim());
+                settle(c, true);
             } catch (VirtualMachineError e) {
                 throw e;
             } catch (Throwable t) {
                 failure = t;
                 failed = true;
+                settle(c, false);
                 LOG.log(System.Logger.Level.INFO, "dispatching command {0} of {1} failed (attempt {2}): {3}",
                         c.key(), flow.name(), c.attempts() + 1, Session.describe(t));
             }
             outcomes.add(new Session.Outcome(c, true, failure));
         }
+    }
+
+    private void notTried(Session.ClaimedCommand c, List<Session.Outcome> outcomes) {
+        settle(c, false);
+        outcomes.add(new Session.Outcome(c, false, null));
+    }
+
+    private void settle(Session.ClaimedCommand c, boolean accepted) {
+        CompletableFuture<Boolean> f = dispatches.get(c.claim());
+        if (f != null) f.complete(accepted);
     }
 
     private boolean hasDueCommands(Flow flow) {
@@ -905,7 +962,7 @@ public final class SagaRuntime implements AutoCloseable {
             return r;
         });
         if (session[0].due()) signal();
-        if (!session[0].eager().isEmpty()) dispatchEagerly(flow, session[0].eager());
+        if (!session[0].eager().isEmpty()) dispatchEagerly(flow, session[0].eager(), session[0].waits());
         return result;
     }
 
@@ -913,10 +970,6 @@ public final class SagaRuntime implements AutoCloseable {
         return stopping;
     }
 
-    /** True when the command with this claim was accepted by the bus here and only its recording is pending. */
-    boolean acceptedHere(String claim) {
-        return claim != null && accepted.contains(claim);
-    }
 
     Duration dispatchClaim() {
         return dispatchClaim;
@@ -931,11 +984,12 @@ public final class SagaRuntime implements AutoCloseable {
     }
 
     /** Dispatches commands a projection transaction claimed, once (and only if) that transaction commits. */
-    void afterCommit(Flow flow, List<Session.ClaimedCommand> claimed) {
+    void afterCommit(Flow flow, List<Session.ClaimedCommand> claimed, Map<String, List<CompletableFuture<Boolean>>> after) {
         List<Runnable> hooks = afterCommit.get();
         if (hooks == null) throw new IllegalStateException("no projection transaction of this runtime on this thread");
         List<Session.ClaimedCommand> copy = List.copyOf(claimed);
-        hooks.add(() -> dispatchEagerly(flow, copy));
+        Map<String, List<CompletableFuture<Boolean>>> waits = Map.copyOf(after);
+        hooks.add(() -> dispatchEagerly(flow, copy, waits));
     }
 
     /**
@@ -945,7 +999,8 @@ public final class SagaRuntime implements AutoCloseable {
      * background thread. If this process dies first, the claims run out and the commands are
      * dispatched again like any others.
      */
-    private void dispatchEagerly(Flow flow, List<Session.ClaimedCommand> claimed) {
+    private void dispatchEagerly(Flow flow, List<Session.ClaimedCommand> claimed,
+                                 Map<String, List<CompletableFuture<Boolean>>> after) {
         if (halted) return;
         try {
             eagerSlots.acquire();
@@ -953,9 +1008,11 @@ public final class SagaRuntime implements AutoCloseable {
             Thread.currentThread().interrupt();
             return; // the claims run out and the background thread dispatches them
         }
+        // registered only now that a thread will dispatch them: a batch waiting for them cannot wait in vain
+        register(claimed);
         Thread t = Thread.ofVirtual().name("facta-saga-eager").unstarted(() -> {
             try {
-                dispatchAndRecord(flow, claimed, true);
+                dispatchAndRecord(flow, claimed, true, after);
             } catch (Halted h) {
                 // the process "died": nothing was recorded
             } catch (RuntimeException e) {

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
@@ -75,6 +76,8 @@ final class Session {
     private Set<String> clear;
     /** Instances that ended in this transaction: their deadlines are deleted before the commit. */
     private final Set<String> ended = new LinkedHashSet<>();
+    /** Per instance, the dispatches under way here that its eagerly claimed commands go out after. */
+    private final Map<String, List<CompletableFuture<Boolean>>> waits = new HashMap<>();
     /** The commands written claimed for eager dispatch, in issue order. */
     private final List<ClaimedCommand> eager = new ArrayList<>();
 
@@ -108,6 +111,11 @@ final class Session {
     /** The commands claimed for dispatch right after the commit, in issue order. */
     List<ClaimedCommand> eager() {
         return eager;
+    }
+
+    /** Per instance, the dispatches under way that its {@link #eager()} commands must follow. */
+    Map<String, List<CompletableFuture<Boolean>>> waits() {
+        return waits;
     }
 
     Flow flow() {
@@ -210,9 +218,9 @@ final class Session {
     /**
      * Finds which of the (locked) instances have no pending command: only their new commands may go
      * out at once, because an instance's commands are dispatched in issue order and a pending one
-     * (waiting for a retry, or claimed by another runtime or a dispatch still under way) must go
-     * first; one the bus accepted here, whose removal from the outbox is still to commit, went first
-     * already. One query for the whole batch; when it cannot tell for all, none is taken as clear.
+     * (waiting for a retry, or claimed by another runtime) must go first. One being dispatched by this
+     * runtime does not hold them back: they are claimed too and sent once it was accepted (not at all,
+     * left to the background thread, if it failed). One query for the whole batch; when it cannot tell for all, none is taken as clear.
      */
     private void findClearOutboxes(Set<String> ids) {
         Set<String> busy = new HashSet<>();
@@ -221,12 +229,19 @@ final class Session {
                     .and("status", Predicate.eq(IssuedCommand.Status.PENDING.name())).limit(Query.MAX_LIMIT));
             if (page.hasMore()) return;
             for (Map<String, Object> c : page.items()) {
-                // dispatched here already, only its removal from the outbox is on its way: the next may follow it
-                if (runtime.acceptedHere(SagaJson.string(c, "claim"))) continue;
-                busy.add(SagaJson.string(c, "instance"));
+                String instance = SagaJson.string(c, "instance");
+                // being dispatched here (or dispatched, only its removal from the outbox on its way): the new
+                // commands are claimed at once and go out once it was accepted
+                CompletableFuture<Boolean> d = runtime.dispatchOf(SagaJson.string(c, "claim"));
+                if (d == null || (d.isDone() && !d.getNow(false))) {
+                    busy.add(instance);
+                } else if (!d.isDone()) {
+                    waits.computeIfAbsent(instance, k -> new ArrayList<>()).add(d);
+                }
             }
         }
         for (String id : ids) if (!busy.contains(id)) clear.add(id);
+        waits.keySet().removeAll(busy);
     }
 
     private static List<List<String>> chunks(Collection<String> ids, int size) {

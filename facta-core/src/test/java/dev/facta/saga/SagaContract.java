@@ -565,6 +565,41 @@ public abstract class SagaContract {
     }
 
     @Test
+    void aCommandIssuedWhileTheEarlierOneIsStillBeingDispatchedGoesOutOnlyAfterItAndNotWhenItFailed() throws Exception {
+        Db db = database();
+        ManualClock clock = new ManualClock();
+        Recorder rec = new Recorder();
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger paymentAttempts = new AtomicInteger();
+        List<Object> sent = Collections.synchronizedList(new ArrayList<>());
+        SagaRuntime rt = started(SagaRuntime.builder(db.events(), db.store(), rec.bus((m, next) -> {
+                    if (m.payload() instanceof RequestPayment && paymentAttempts.incrementAndGet() == 1) {
+                        release.await(); // still being dispatched while the next event arrives
+                        throw new IllegalStateException("the first attempt fails");
+                    }
+                    sent.add(m.payload());
+                    return next.proceed(m);
+                })).commandCodec(COMMANDS).instanceId("node-1").clock(clock).pollInterval(Duration.ofMillis(20))
+                .engine(b -> b.pollInterval(Duration.ofMillis(20)).leaseTtl(Duration.ofSeconds(1)))
+                .register(TestDomain.fulfilment()));
+        append(db, "order-o1", placed("o1", 10, "inv-1"));
+        await("RequestPayment under way", () -> paymentAttempts.get() == 1);
+        append(db, "payment-p1", payment("o1", 10));
+        await("ShipOrder issued", () -> rt.commands(FULFILMENT, "o1").size() == 2);
+        assertThat(rt.engine().awaitCaughtUp(FULFILMENT, patience())).isTrue();
+        Thread.sleep(100);
+        assertThat(sent).as("ShipOrder waits for RequestPayment").isEmpty();
+        release.countDown();
+        await("the failure recorded", () -> rt.commands(FULFILMENT, "o1").getFirst().attempts() == 1);
+        Thread.sleep(100);
+        assertThat(sent).as("not after a failed RequestPayment").isEmpty();
+        clock.advance(Duration.ofSeconds(1));
+        await("both, in order", () -> sent.size() == 2);
+        assertThat(sent).containsExactly(new RequestPayment("o1", 10), new ShipOrder("o1"));
+        await("an empty outbox", () -> rt.commands(FULFILMENT, "o1").isEmpty());
+    }
+
+    @Test
     void aFailingCommandIsRetriedWithBackoffThenParkedTheInstanceToldAndAnOperatorRetriesIt() throws Exception {
         Db db = database();
         ManualClock clock = new ManualClock();
