@@ -593,11 +593,15 @@ final class Session {
     int recordCommands(List<Outcome> outcomes, Retry retry) throws Exception {
         Set<String> ids = new LinkedHashSet<>();
         List<String> docIds = new ArrayList<>();
+        boolean allDispatched = true;
         for (Outcome o : outcomes) {
             ids.add(o.command().instanceId());
             docIds.add(commandId(o.command().instanceId(), o.command().seq()));
+            allDispatched &= o.attempted() && o.failure() == null;
         }
-        lockAll(ids);
+        // removing dispatched commands touches no instance, so it need not wait for (nor hold up) the
+        // transitions of their instances; retries and failures are written under the instances' locks
+        if (!allDispatched) lockAll(ids);
         Map<String, Map<String, Object>> stored = commands.getMany(docIds);
         Map<String, Map<String, Object>> writes = new LinkedHashMap<>();
         List<String> dispatched = new ArrayList<>();
