@@ -225,10 +225,12 @@ final class Session {
     private void findClearOutboxes(Set<String> ids) {
         Set<String> busy = new HashSet<>();
         for (List<String> part : chunks(ids, CHUNK)) {
+            // by instance only: a condition on the status would let the database scan every pending command
             Page<Map<String, Object>> page = commands.find(Query.where("instance", Predicate.in(part))
-                    .and("status", Predicate.eq(IssuedCommand.Status.PENDING.name())).limit(Query.MAX_LIMIT));
+                    .orderBy("instance").limit(Query.MAX_LIMIT)); // in the order of the instance index: no other scan pays
             if (page.hasMore()) return;
             for (Map<String, Object> c : page.items()) {
+                if (!IssuedCommand.Status.PENDING.name().equals(SagaJson.string(c, "status"))) continue;
                 String instance = SagaJson.string(c, "instance");
                 // being dispatched here (or dispatched, only its removal from the outbox on its way): the new
                 // commands are claimed at once and go out once it was accepted
@@ -544,9 +546,12 @@ final class Session {
         Map<String, List<Map<String, Object>>> pending = new LinkedHashMap<>();
         for (String id : ids) pending.put(id, new ArrayList<>());
         for (Map<String, Object> c : commands.find(Query.where("instance", Predicate.in(ids))
-                .and("status", Predicate.eq(IssuedCommand.Status.PENDING.name())).orderBy("seq").limit(Query.MAX_LIMIT)).items()) {
-            pending.get(SagaJson.string(c, "instance")).add(c);
+                .orderBy("instance").limit(Query.MAX_LIMIT)).items()) {
+            // by the instance index only: a condition on the status, or another order, would let the database
+            // scan every command; the status and the issue order are seen to here
+            if (IssuedCommand.Status.PENDING.name().equals(SagaJson.string(c, "status"))) pending.get(SagaJson.string(c, "instance")).add(c);
         }
+        for (List<Map<String, Object>> list : pending.values()) list.sort(java.util.Comparator.comparingLong(c -> SagaJson.number(c, "seq", 0)));
         List<ClaimedCommand> out = new ArrayList<>();
         Map<String, Map<String, Object>> writes = new LinkedHashMap<>();
         for (var e : pending.entrySet()) {
