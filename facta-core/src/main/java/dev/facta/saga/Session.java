@@ -375,7 +375,8 @@ final class Session {
         for (int i = 0; i < out.size(); i++) {
             Transition.Outgoing o = out.get(i);
             CommandCodec.Encoded enc = runtime.commandCodec().encode(o.command());
-            SagaJson.object("{\"v\":" + checkJson(enc.json()) + "}", "command"); // refuse text that is not JSON now, not at dispatch
+            // refuse text that is not JSON now, not at dispatch (checked as a document would be, without building it)
+            dev.facta.internal.Json.validateStrict(checkJson(enc.json()), SagaJson.MAX_DEPTH - 1, "command");
             long seq = inst.nextSequence();
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("instance", id);
