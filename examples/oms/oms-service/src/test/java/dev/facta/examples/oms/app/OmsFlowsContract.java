@@ -93,6 +93,18 @@ abstract class OmsFlowsContract {
 
     void assertIdle(String orderId) {
         SagaRuntime sagas = app.sagaRuntime();
+        // the order shows its last status once the last command was handled; removing the dispatched commands
+        // from the outbox commits right after that
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < until
+                && !(sagas.commands(Checkout.NAME, orderId).isEmpty() && sagas.commands(Returns.NAME, orderId).isEmpty())) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
         for (String pm : List.of(Checkout.NAME, Returns.NAME)) {
             sagas.instance(pm, orderId).ifPresent(i -> assertThat(i.status()).as(pm + " " + orderId).isEqualTo(SagaStatus.ENDED));
             assertThat(sagas.commands(pm, orderId)).as("commands of " + pm + " " + orderId).isEmpty();
