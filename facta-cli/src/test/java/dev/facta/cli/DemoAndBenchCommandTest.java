@@ -36,6 +36,19 @@ class DemoAndBenchCommandTest {
     }
 
     @Test
+    void the_demo_runs_on_a_file_whose_order_streams_hold_another_applications_events() {
+        String store = "sqlite:" + temp.resolve("older/facta.db");
+        assertThat(Facta.run("stream", "append", "order-legacy1", "--type", "OrderCreated", "--data", "{\"customer\":\"ada\"}",
+                "--store", store).exitCode()).isZero();
+
+        Facta demo = Facta.run("demo", "--store", store, "--port", "0", "--http-port", "0", "--grpc-port", "0", "--no-wait");
+
+        assertThat(demo.exitCode()).as(demo.toString()).isZero();
+        assertThat(demo.out()).containsPattern("order demo-[0-9a-f]+ is CONFIRMED");
+        assertThat(Facta.run("projection", "status", "order-summaries", "--store", store).out()).contains("dead letters: 0");
+    }
+
+    @Test
     void bench_prints_one_result_line_per_scenario() {
         Facta bench = Facta.run("bench", "--store", "memory", "--scale", "0.001", "--no-warmup", "--quiet",
                 "--scenario", "append-single,read-all");

@@ -59,9 +59,15 @@ public final class OrderSummaries implements Projection {
         return NAME;
     }
 
+    /**
+     * The order events by type name as well as by category, so that other events someone wrote to an
+     * {@code order-*} stream (an older application on the same store) pass the projection by instead of
+     * stopping it.
+     */
     @Override
     public EventFilter filter() {
-        return EventFilter.categories(Orders.CATEGORY);
+        return EventFilter.categories(Orders.CATEGORY).andEventTypes(java.util.Arrays.stream(OrderEvent.class.getPermittedSubclasses())
+                .map(Class::getSimpleName).toArray(String[]::new));
     }
 
     @Override
