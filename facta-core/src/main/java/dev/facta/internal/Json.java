@@ -25,6 +25,8 @@ public final class Json {
     private final boolean build;
     /** Documents mode: numbers as BigDecimal, duplicate keys and unpaired surrogates refused. */
     private final boolean strict;
+    /** When set, what a number becomes, from its text (instead of the text itself). */
+    private final java.util.function.Function<String, Object> numbers;
     private int pos;
 
     private Json(String text, int maxDepth, String field, boolean build) {
@@ -32,11 +34,17 @@ public final class Json {
     }
 
     private Json(String text, int maxDepth, String field, boolean build, boolean strict) {
+        this(text, maxDepth, field, build, strict, null);
+    }
+
+    private Json(String text, int maxDepth, String field, boolean build, boolean strict,
+                 java.util.function.Function<String, Object> numbers) {
         this.text = text;
         this.maxDepth = maxDepth;
         this.field = field;
         this.build = build;
         this.strict = strict;
+        this.numbers = numbers;
     }
 
     /** Decodes strict UTF-8, refusing malformed byte sequences. */
@@ -81,6 +89,14 @@ public final class Json {
         char first = p.pos < text.length() ? text.charAt(p.pos) : ' ';
         p.top();
         return first == '-' || (first >= '0' && first <= '9') ? '0' : first;
+    }
+
+    /**
+     * Like {@link #parse}, with each number handed to {@code numbers} as its text and replaced by
+     * what it returns: for trees that must tell numbers from strings and write them back unchanged.
+     */
+    public static Object parse(String text, int maxDepth, String field, java.util.function.Function<String, Object> numbers) {
+        return new Json(text, maxDepth, field, true, false, java.util.Objects.requireNonNull(numbers, "numbers")).top();
     }
 
     private static Object run(String text, int maxDepth, String field, boolean build) {
@@ -393,6 +409,7 @@ public final class Json {
             if (!exponent) return null;
         }
         String s = text.substring(start, pos);
+        if (numbers != null) return numbers.apply(s);
         if (!strict) return s;
         try {
             java.math.BigDecimal d = new java.math.BigDecimal(s);

@@ -27,6 +27,16 @@ class JsonTest {
     }
 
     @Test
+    void numbers_can_be_kept_apart_from_strings_as_the_caller_maps_them() {
+        record Num(String text) {
+        }
+        Object tree = Json.parse("{\"a\":42.50,\"b\":\"42.50\",\"c\":[-1e3,{\"d\":0}]}", 4, "doc", Num::new);
+        assertThat(tree).isEqualTo(java.util.Map.of("a", new Num("42.50"), "b", "42.50",
+                "c", List.of(new Num("-1e3"), java.util.Map.of("d", new Num("0")))));
+        assertThatThrownBy(() -> Json.parse("{\"a\":01}", 4, "doc", Num::new)).isInstanceOf(InvalidInputException.class);
+    }
+
+    @Test
     void strict_validation_accepts_and_refuses_exactly_what_strict_parsing_does() {
         List<String> inputs = List.of("{}", "{\"a\":1,\"b\":[1,2,{\"c\":\"d\"}],\"e\":null,\"f\":true}", "[1,2]", "\"s\"", "12.5e3",
                 "null", "{\"a\":1,\"a\":2}", "{\"x\":{\"a\":1,\"a\":2}}", "{\"a\\u0062\":1,\"ab\":2}", "{\"s\":\"\ud800\"}",

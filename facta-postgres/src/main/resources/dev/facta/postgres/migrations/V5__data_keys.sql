@@ -3,7 +3,7 @@
 -- every value encrypted under the key becomes unreadable. Nothing references this table, so keys
 -- are created and destroyed without touching the event store's append lock.
 
-CREATE TABLE facta_data_keys (
+CREATE TABLE IF NOT EXISTS facta_data_keys (
     subject    text COLLATE "C" PRIMARY KEY,
     key_id     text        NOT NULL,
     master_key text        NOT NULL,
