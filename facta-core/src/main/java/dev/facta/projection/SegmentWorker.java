@@ -163,6 +163,12 @@ final class SegmentWorker {
             reload(); // a rebuild reset it, or an operator moved it past a dead letter
         }
         Batch batch = read(record.segments());
+        ProjectionEngine.Cached now = engine.cached(key);
+        if (now != null && (now.record().paused() || now.record().stopped())) {
+            // paused or stopped while reading: pause() refreshes the records before it returns, so no event
+            // appended after it returned is applied here; the next step idles
+            return;
+        }
         if (batch.events().isEmpty()) {
             if (batch.last() > saved && !commitOrReload(batch.events(), batch.last())) return;
             if (batch.endOfLog()) awaitEvents(seen);
