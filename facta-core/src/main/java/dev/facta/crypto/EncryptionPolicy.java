@@ -104,6 +104,79 @@ public final class EncryptionPolicy {
         this.snapshots = Map.copyOf(snapshots);
     }
 
+    /**
+     * How a record's components appear in its JSON: their names (null for a component that is not written)
+     * and the annotations they carry. {@link #COMPONENTS} is the plain mapping: component names, annotations
+     * on the components; a serializer module supplies its own (facta-jackson's honours {@code @JsonProperty}
+     * and {@code @JsonIgnore}).
+     */
+    public interface RecordMapping {
+        RecordMapping COMPONENTS = new RecordMapping() {
+            @Override
+            public String jsonName(RecordComponent component) {
+                return component.getName();
+            }
+
+            @Override
+            public boolean has(RecordComponent component, Class<? extends java.lang.annotation.Annotation> annotation) {
+                return component.isAnnotationPresent(annotation);
+            }
+        };
+
+        String jsonName(RecordComponent component);
+
+        boolean has(RecordComponent component, Class<? extends java.lang.annotation.Annotation> annotation);
+    }
+
+    /** The paths a record type marks with {@link DataSubject} and with {@link PersonalData}. */
+    public record Declared(List<String> subjects, List<String> fields) {
+    }
+
+    /**
+     * The {@link DataSubject} and {@link PersonalData} paths of a record type under a mapping, searching
+     * components that are records, or arrays or collections of records ({@code address.street},
+     * {@code contacts[].phone}).
+     */
+    public static Declared declaredBy(Class<?> recordType, RecordMapping mapping) {
+        if (!recordType.isRecord()) throw new InvalidInputException("recordType", recordType.getName() + " is not a record");
+        List<String> subjects = new ArrayList<>();
+        List<String> fields = new ArrayList<>();
+        scan(recordType, "", mapping, subjects, fields, 0);
+        return new Declared(List.copyOf(subjects), List.copyOf(fields));
+    }
+
+    private static void scan(Class<?> type, String prefix, RecordMapping mapping, List<String> subjects, List<String> fields,
+                             int depth) {
+        if (depth > 16) return; // a cycle of record types; deeper data is not plausible
+        for (RecordComponent c : type.getRecordComponents()) {
+            String name = mapping.jsonName(c);
+            if (name == null) continue;
+            String path = prefix + name;
+            if (mapping.has(c, DataSubject.class)) subjects.add(path);
+            if (mapping.has(c, PersonalData.class)) {
+                fields.add(path);
+                continue;
+            }
+            Class<?> raw = c.getType();
+            if (raw.isRecord()) {
+                scan(raw, path + ".", mapping, subjects, fields, depth + 1);
+            } else if (raw.isArray() && raw.getComponentType().isRecord()) {
+                scan(raw.getComponentType(), path + "[].", mapping, subjects, fields, depth + 1);
+            } else if (Collection.class.isAssignableFrom(raw)) {
+                Class<?> element = elementType(c.getGenericType());
+                if (element != null && element.isRecord()) scan(element, path + "[].", mapping, subjects, fields, depth + 1);
+            }
+        }
+    }
+
+    private static Class<?> elementType(Type generic) {
+        if (generic instanceof ParameterizedType p && p.getActualTypeArguments().length == 1
+                && p.getActualTypeArguments()[0] instanceof Class<?> c) {
+            return c;
+        }
+        return null;
+    }
+
     public static Builder builder() {
         return new Builder();
     }
@@ -180,44 +253,13 @@ public final class EncryptionPolicy {
         }
 
         private Builder annotated(String name, Class<? extends Record> recordType, boolean snapshot) {
-            List<String> subjects = new ArrayList<>();
-            List<String> fields = new ArrayList<>();
-            scan(recordType, "", subjects, fields, 0);
+            Declared declared = declaredBy(recordType, RecordMapping.COMPONENTS);
             RuleBuilder rb = snapshot ? snapshots(name) : eventType(name);
-            if (subjects.size() != 1) {
+            if (declared.subjects().size() != 1) {
                 throw new InvalidInputException("subject", recordType.getName() + " must mark exactly one component"
-                        + " with @DataSubject, found " + subjects);
+                        + " with @DataSubject, found " + declared.subjects());
             }
-            return rb.subject(subjects.getFirst()).fields(fields.toArray(String[]::new)).done();
-        }
-
-        private static void scan(Class<?> type, String prefix, List<String> subjects, List<String> fields, int depth) {
-            if (depth > 16) return; // a cycle of record types; deeper data is not plausible
-            for (RecordComponent c : type.getRecordComponents()) {
-                String path = prefix + c.getName();
-                if (c.isAnnotationPresent(DataSubject.class)) subjects.add(path);
-                if (c.isAnnotationPresent(PersonalData.class)) {
-                    fields.add(path);
-                    continue;
-                }
-                Class<?> raw = c.getType();
-                if (raw.isRecord()) {
-                    scan(raw, path + ".", subjects, fields, depth + 1);
-                } else if (raw.isArray() && raw.getComponentType().isRecord()) {
-                    scan(raw.getComponentType(), path + "[].", subjects, fields, depth + 1);
-                } else if (Collection.class.isAssignableFrom(raw)) {
-                    Class<?> element = elementType(c.getGenericType());
-                    if (element != null && element.isRecord()) scan(element, path + "[].", subjects, fields, depth + 1);
-                }
-            }
-        }
-
-        private static Class<?> elementType(Type generic) {
-            if (generic instanceof ParameterizedType p && p.getActualTypeArguments().length == 1
-                    && p.getActualTypeArguments()[0] instanceof Class<?> c) {
-                return c;
-            }
-            return null;
+            return rb.subject(declared.subjects().getFirst()).fields(declared.fields().toArray(String[]::new)).done();
         }
 
         public EncryptionPolicy build() {

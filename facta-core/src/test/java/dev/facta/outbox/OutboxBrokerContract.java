@@ -201,8 +201,10 @@ public abstract class OutboxBrokerContract {
         start(relay(counted(brokerAddress())).build());
         append("order-bad", event(0));
         for (int i = 0; i < 3; i++) append("order-1", event(i));
-        await("the next messages handled", Duration.ofSeconds(30),
-                () -> EffectLog.read(inbox).getOrDefault("order-1", List.of()).size() == 3);
+        // a broker that partitions by stream (Kafka) may hand order-1 over before order-bad's retries end
+        await("the next messages handled and the bad one given up", Duration.ofSeconds(30),
+                () -> EffectLog.read(inbox).getOrDefault("order-1", List.of()).size() == 3
+                        && failures.get() >= DeliveryPolicy.defaults().maxAttempts());
         assertThat(failures.get()).isEqualTo(DeliveryPolicy.defaults().maxAttempts()); // retried in place, then given up
         assertThat(EffectLog.read(inbox)).doesNotContainKey("order-bad");
         Thread.sleep(500);

@@ -8,10 +8,7 @@ import dev.facta.crypto.EncryptionPolicy;
 import dev.facta.crypto.PersonalData;
 
 import java.lang.reflect.AnnotatedElement;
-import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -54,9 +51,9 @@ public final class JacksonEncryptionPolicies {
 
     private static boolean addIfAnnotated(EncryptionPolicy.Builder builder, String name, Class<?> type, boolean snapshot) {
         if (!type.isRecord()) return false;
-        List<String> subjects = new ArrayList<>();
-        List<String> fields = new ArrayList<>();
-        scan(type, "", subjects, fields, 0);
+        EncryptionPolicy.Declared declared = EncryptionPolicy.declaredBy(type, JSON);
+        List<String> subjects = declared.subjects();
+        List<String> fields = declared.fields();
         if (fields.isEmpty()) return false;
         if (subjects.size() != 1) {
             throw new InvalidInputException("subject", type.getName() + " (" + name + ") marks personal data and must mark"
@@ -68,28 +65,18 @@ public final class JacksonEncryptionPolicies {
         return true;
     }
 
-    private static void scan(Class<?> type, String prefix, List<String> subjects, List<String> fields, int depth) {
-        if (depth > 16) return;
-        for (RecordComponent c : type.getRecordComponents()) {
-            if (has(c, JsonIgnore.class)) continue;
-            String path = prefix + jsonName(c);
-            if (has(c, DataSubject.class)) subjects.add(path);
-            if (has(c, PersonalData.class)) {
-                fields.add(path);
-                continue;
-            }
-            Class<?> raw = c.getType();
-            if (raw.isRecord()) {
-                scan(raw, path + ".", subjects, fields, depth + 1);
-            } else if (raw.isArray() && raw.getComponentType().isRecord()) {
-                scan(raw.getComponentType(), path + "[].", subjects, fields, depth + 1);
-            } else if (Collection.class.isAssignableFrom(raw) && c.getGenericType() instanceof ParameterizedType p
-                    && p.getActualTypeArguments().length == 1 && p.getActualTypeArguments()[0] instanceof Class<?> el
-                    && el.isRecord()) {
-                scan(el, path + "[].", subjects, fields, depth + 1);
-            }
+    /** Component names as Jackson writes them ({@code @JsonProperty} wins, {@code @JsonIgnore}d components are not written). */
+    private static final EncryptionPolicy.RecordMapping JSON = new EncryptionPolicy.RecordMapping() {
+        @Override
+        public String jsonName(RecordComponent component) {
+            return has(component, JsonIgnore.class) ? null : JacksonEncryptionPolicies.jsonName(component);
         }
-    }
+
+        @Override
+        public boolean has(RecordComponent component, Class<? extends java.lang.annotation.Annotation> annotation) {
+            return JacksonEncryptionPolicies.has(component, annotation);
+        }
+    };
 
     private static String jsonName(RecordComponent c) {
         for (AnnotatedElement el : new AnnotatedElement[]{c, c.getAccessor(), field(c)}) {
