@@ -1,5 +1,6 @@
 package dev.facta.examples.oms;
 
+import dev.facta.examples.oms.api.grpc.GrpcHealthService;
 import dev.facta.examples.oms.api.grpc.GrpcRequestInterceptor;
 import dev.facta.examples.oms.api.grpc.OrderGrpcService;
 import dev.facta.examples.oms.api.rest.OrderRestApi;
@@ -183,9 +184,7 @@ public final class OmsServer implements AutoCloseable {
 
     private Javalin startHttp(OmsApplication oms, RequestLog requests) {
         OrderRestApi rest = new OrderRestApi(oms);
-        // readiness turns false the moment shutdown begins, whatever the application says
-        OpsEndpoints ops = new OpsEndpoints(() -> closing ? new HealthReport(false, Map.of("server", "shutting down")) : oms.health(),
-                prometheus);
+        OpsEndpoints ops = new OpsEndpoints(this::readiness, prometheus);
         Javalin javalin = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -223,6 +222,11 @@ public final class OmsServer implements AutoCloseable {
         return javalin;
     }
 
+    /** Readiness for both probes: false the moment shutdown begins, whatever the application says. */
+    private HealthReport readiness() {
+        return closing ? new HealthReport(false, Map.of("server", "shutting down")) : app.health();
+    }
+
     /** The route as registered ({@code /orders/{id}}), so that ids never make new metric series. */
     private static String routeOf(Context ctx) {
         Endpoint endpoint = null;
@@ -238,6 +242,9 @@ public final class OmsServer implements AutoCloseable {
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.grpcPort()))
                 .executor(grpcExecutor)
                 .addService(ServerInterceptors.intercept(new OrderGrpcService(oms), new GrpcRequestInterceptor(requests)))
+                // grpcurl and other tools list and call the service without the .proto file
+                .addService(io.grpc.protobuf.services.ProtoReflectionServiceV1.newInstance())
+                .addService(new GrpcHealthService(this::readiness))
                 .build();
         try {
             return server.start();
