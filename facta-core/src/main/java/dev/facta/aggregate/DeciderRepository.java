@@ -274,43 +274,11 @@ public final class DeciderRepository<C, E, S> {
 
     /**
      * Appends events decided elsewhere, expecting the aggregate at {@code expectedVersion} (-1: new).
-     * With a cache, the cached state moves on when it was at {@code expectedVersion}, and is dropped
-     * when the append finds another version.
+     * With a cache, the aggregate's cached state is dropped: its next command reads the stream.
      */
     public AppendResult save(String id, long expectedVersion, List<E> events, Metadata metadata) {
-        StreamId stream = streamOf(id);
-        AppendResult r;
-        try {
-            r = append(stream, expectedVersion, events, metadata);
-        } catch (WrongExpectedVersionException conflict) {
-            evict(id);
-            throw conflict;
-        }
-        if (cache != null) {
-            Loaded<S> before = cached(id);
-            S base = before != null && before.version() == expectedVersion ? before.state()
-                    : expectedVersion < 0 ? decider.initialState() : null;
-            if (base == null) {
-                evict(id);
-            } else {
-                for (E e : events) base = decider.evolve(base, e);
-                remember(id, new Loaded<>(stream, base, r.nextExpectedVersion()));
-            }
-        }
-        return r;
-    }
-
-    /**
-     * The aggregate for a decision made outside the repository and appended with {@link #save}: the
-     * cached state when there is one (a {@code save} expecting its version fails if another process
-     * wrote meanwhile), else the stored state, which is then cached. Without a cache, {@link #load}.
-     */
-    public Loaded<S> loadForUpdate(String id) {
-        Loaded<S> c = cached(id);
-        if (c != null) return c;
-        Loaded<S> loaded = load(id);
-        if (!loaded.isNew()) remember(id, loaded);
-        return loaded;
+        evict(id);
+        return append(streamOf(id), expectedVersion, events, metadata);
     }
 
     /** Forgets the cached state of an aggregate (no-op without a cache): the next command reads its stream. */
