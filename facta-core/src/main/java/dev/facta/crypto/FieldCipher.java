@@ -113,8 +113,7 @@ public final class FieldCipher {
             throw new InvalidInputException(field + "." + rule.subject(), "'" + rule.name() + "' holds personal data but its"
                     + " subject field '" + rule.subject() + "' is missing or null");
         }
-        DataKeys.checkSubject(subject);
-        DataKey key = keys.forEncryption(subject);
+        DataKey key = keys.forEncryption(subject); // checks the subject id
         for (Slot s : slots) s.set(encryptValue(s.value(), key, scope, s.path()));
         return JsonTree.write(tree);
     }
