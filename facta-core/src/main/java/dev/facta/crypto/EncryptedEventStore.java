@@ -195,11 +195,11 @@ public final class EncryptedEventStore extends ForwardingEventStore implements A
     public Forgotten forget(String subject, Metadata metadata) {
         DataKeys.checkSubject(subject);
         boolean destroyed = cipher.keys().destroy(subject);
-        Map<String, String> data = new LinkedHashMap<>();
+        Map<String, Object> data = new LinkedHashMap<>();
         data.put("subject", subject);
         data.put("forgottenAt", clock.instant().toString());
-        String json = Json.writeFlatObject(data);
-        json = json.substring(0, json.length() - 1) + ",\"keyDestroyed\":" + destroyed + "}";
+        data.put("keyDestroyed", destroyed);
+        String json = JsonTree.write(data);
         AppendResult r;
         try {
             r = delegate.append(forgottenStream, ExpectedVersion.any(), EventData.of(SUBJECT_FORGOTTEN, json, metadata));

@@ -1,7 +1,6 @@
 package dev.facta.crypto;
 
 import dev.facta.InvalidInputException;
-import dev.facta.internal.Json;
 import dev.facta.store.EventData;
 import dev.facta.store.EventStore;
 import dev.facta.store.ExpectedVersion;
@@ -149,7 +148,7 @@ public final class RetentionJob implements AutoCloseable {
                     store.deleteStream(stream, ExpectedVersion.exactly(last));
                     return audit(new Action(stream, "deleted", last + 1, last + 1 - firstVisible, p.describeLimits()), p);
                 }
-                cut = Math.max(cut, firstYoungerThan(stream, Math.max(cut, firstVisible), last, cutoff));
+                cut = Math.max(cut, firstYoungerThan(stream, cut, last, cutoff));
             }
         } catch (StreamDeletedException | StreamNotFoundException | WrongExpectedVersionException changed) {
             return null; // changed under us; the next run looks again
@@ -174,15 +173,15 @@ public final class RetentionJob implements AutoCloseable {
     }
 
     private Action audit(Action a, RetentionPolicy p) {
-        Map<String, String> data = new LinkedHashMap<>();
+        Map<String, Object> data = new LinkedHashMap<>();
         data.put("stream", a.stream().value());
         data.put("category", p.category());
         data.put("action", a.action());
         data.put("limits", a.limits());
         data.put("at", clock.instant().toString());
-        String json = Json.writeFlatObject(data);
-        json = json.substring(0, json.length() - 1) + ",\"truncateBefore\":" + a.truncateBefore()
-                + ",\"eventsRemoved\":" + a.eventsRemoved() + "}";
+        data.put("truncateBefore", new JsonTree.Num(Long.toString(a.truncateBefore())));
+        data.put("eventsRemoved", new JsonTree.Num(Long.toString(a.eventsRemoved())));
+        String json = JsonTree.write(data);
         store.append(auditStream, ExpectedVersion.any(), EventData.of(RETENTION_APPLIED, json));
         LOG.log(System.Logger.Level.INFO, "retention {0} {1} before version {2} ({3})", a.action(), a.stream(),
                 a.truncateBefore(), a.limits());
