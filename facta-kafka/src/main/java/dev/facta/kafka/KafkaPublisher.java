@@ -14,7 +14,6 @@ import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
@@ -150,7 +149,7 @@ public final class KafkaPublisher implements OutboxPublisher {
         if (refusal(error)) {
             return PublishException.rejected("Kafka refused " + message + " on " + topic + ": " + error, error);
         }
-        if (!(error instanceof RetriableException)) replace(p, error);
+        if (fatal(error)) replace(p, error);
         return PublishException.unavailable("Kafka did not store " + message + " on " + topic + ": " + error, error);
     }
 
@@ -163,7 +162,7 @@ public final class KafkaPublisher implements OutboxPublisher {
                 || error instanceof SerializationException;
     }
 
-    /** Whether the producer may be left in a state where every later send fails. */
+    /** Whether the producer may be left in a state where every later send fails (never a retriable error). */
     private static boolean fatal(Throwable error) {
         return error instanceof AuthenticationException || error instanceof ClusterAuthorizationException
                 || error instanceof UnsupportedVersionException || error instanceof IllegalStateException
@@ -171,11 +170,10 @@ public final class KafkaPublisher implements OutboxPublisher {
     }
 
     /**
-     * Replaces a producer that failed with an error that may have left it unusable, at most once a
+     * Replaces a producer that failed with an error that may have left it unusable ({@link #fatal}), at most once a
      * second; the old one is closed without waiting (its pending records fail as unavailable).
      */
     private void replace(Producer<byte[], byte[]> failed, Throwable error) {
-        if (!fatal(error)) return;
         Producer<byte[], byte[]> old;
         synchronized (lock) {
             long now = System.nanoTime();
