@@ -24,10 +24,12 @@ public interface OrderManagement {
     /** Pays a reserved order; the saga charges the payment and, when it succeeds, confirms the order. */
     OrderView payOrder(String orderId, PaymentDetails payment, RequestContext context);
 
-    /** Cancels an order that is not yet cancelled or refunded: reserved stock is released, a taken payment refunded. */
+    /** Cancels an order that is not yet cancelled or refunded: reserved stock is released, a taken payment refunded;
+     * a null or blank reason is recorded as {@code customer_request}. */
     OrderView cancelOrder(String orderId, String reason, RequestContext context);
 
-    /** Refunds a confirmed order: the payment is refunded and the order ends {@code REFUNDED}. */
+    /** Refunds a confirmed order: the payment is refunded and the order ends {@code REFUNDED};
+     * a null or blank reason is recorded as {@code customer_request}. */
     OrderView refundOrder(String orderId, String reason, RequestContext context);
 
     /** The order's summary (read model, through the query bus). */

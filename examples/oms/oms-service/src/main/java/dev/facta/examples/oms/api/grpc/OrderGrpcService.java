@@ -53,7 +53,6 @@ import java.util.function.Supplier;
 public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
     /** The trailer naming the refused field of an INVALID_ARGUMENT answer. */
     public static final Metadata.Key<String> INVALID_FIELD = Metadata.Key.of("invalid-field", Metadata.ASCII_STRING_MARSHALLER);
-    public static final String DEFAULT_REASON = "customer_request";
     static final int DEFAULT_PAGE = 20;
     static final int MAX_PAGE = 100;
 
@@ -99,7 +98,7 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
     public void cancelOrder(CancelOrderRequest request, StreamObserver<Order> response) {
         answer(response, () -> {
             RequestContext rc = mutation();
-            return order(oms.cancelOrder(request.getOrderId(), reason(request.getReason()), rc));
+            return order(oms.cancelOrder(request.getOrderId(), request.getReason(), rc));
         });
     }
 
@@ -107,7 +106,7 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
     public void refundOrder(RefundOrderRequest request, StreamObserver<Order> response) {
         answer(response, () -> {
             RequestContext rc = mutation();
-            return order(oms.refundOrder(request.getOrderId(), reason(request.getReason()), rc));
+            return order(oms.refundOrder(request.getOrderId(), request.getReason(), rc));
         });
     }
 
@@ -201,10 +200,6 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
     private static PaymentDetails payment(Payment p) {
         if (p.getToken().isEmpty()) throw new ApiRefusal(ApiFailure.invalid("payment.token", "payment.token is required"));
         return new PaymentDetails(p.getMethod().isEmpty() ? "card" : p.getMethod(), p.getToken());
-    }
-
-    private static String reason(String reason) {
-        return reason == null || reason.isBlank() ? DEFAULT_REASON : reason;
     }
 
     private static BigDecimal money(String field, String text) {

@@ -47,8 +47,6 @@ public final class OrderRestApi {
     public static final String CORRELATION_ID = "X-Correlation-Id";
     /** The request attribute holding the request's correlation id (for the request log). */
     public static final String CORRELATION_ATTRIBUTE = "oms.correlationId";
-    /** The reason given to the use cases when a cancel or refund request names none. */
-    public static final String DEFAULT_REASON = "customer_request";
     static final int DEFAULT_PAGE = 20;
     static final int MAX_PAGE = 100;
 
@@ -132,13 +130,13 @@ public final class OrderRestApi {
 
     private void cancel(Context ctx) {
         RequestContext rc = mutation(ctx);
-        String reason = json.reason(json.object(ctx.bodyAsBytes(), true), DEFAULT_REASON);
+        String reason = json.reason(json.object(ctx.bodyAsBytes(), true));
         respond(ctx, 202, json.order(oms.cancelOrder(ctx.pathParam("id"), reason, rc)));
     }
 
     private void refund(Context ctx) {
         RequestContext rc = mutation(ctx);
-        String reason = json.reason(json.object(ctx.bodyAsBytes(), true), DEFAULT_REASON);
+        String reason = json.reason(json.object(ctx.bodyAsBytes(), true));
         respond(ctx, 202, json.order(oms.refundOrder(ctx.pathParam("id"), reason, rc)));
     }
 

@@ -101,10 +101,10 @@ final class RestJson {
         return new PaymentDetails(method == null ? "card" : method, requiredString(o, "token", prefix + "token"));
     }
 
-    String reason(ObjectNode body, String defaultReason) {
+    /** The reason named in the body, or null: the use cases put in their default reason. */
+    String reason(ObjectNode body) {
         only(body, "", Set.of("reason"));
-        String reason = optionalString(body, "reason");
-        return reason == null ? defaultReason : reason;
+        return optionalString(body, "reason");
     }
 
     int restockQuantity(ObjectNode body) {
