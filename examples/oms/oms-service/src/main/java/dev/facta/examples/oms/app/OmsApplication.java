@@ -363,13 +363,11 @@ public final class OmsApplication implements OrderManagement, AutoCloseable {
 
     private OrderView await(String orderId, Duration timeout, java.util.function.Predicate<OrderView> done) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        OrderView v = getOrder(orderId);
-        while (System.nanoTime() < deadline) {
-            v = getOrder(orderId);
-            if (done.test(v)) return v;
+        while (true) {
+            OrderView v = getOrder(orderId);
+            if (done.test(v) || System.nanoTime() >= deadline) return v;
             sleep(10);
         }
-        return v;
     }
 
     /** Whether no process manager instance of the order is active or has commands waiting. */
