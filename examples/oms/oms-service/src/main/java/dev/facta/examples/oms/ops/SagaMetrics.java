@@ -16,7 +16,6 @@ import tools.jackson.databind.json.JsonMapper;
 
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -58,6 +57,8 @@ public final class SagaMetrics implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(SagaMetrics.class.getName());
     private static final Set<String> KNOWN_REASONS = Set.of(Checkout.OUT_OF_STOCK, Checkout.PAYMENT_DECLINED, Checkout.PAYMENT_TIMEOUT);
+    /** The tag of a cancellation the customer asked for, whatever reason they wrote. */
+    private static final String CUSTOMER = "customer";
     private static final int FAILED_PAGE = 1000;
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -80,9 +81,8 @@ public final class SagaMetrics implements AutoCloseable {
         Objects.requireNonNull(events, "events");
         this.started = Counter.builder(STARTED).description("checkout sagas started (orders placed)").register(registry);
         this.completed = Counter.builder(COMPLETED).description("checkout sagas completed (orders confirmed)").register(registry);
-        for (String reason : List.of(Checkout.OUT_OF_STOCK, Checkout.PAYMENT_DECLINED, Checkout.PAYMENT_TIMEOUT, "customer")) {
-            compensated(reason);
-        }
+        for (String reason : KNOWN_REASONS) compensated(reason);
+        compensated(CUSTOMER);
         for (String name : sagas.names()) {
             failedCounter(name);
             AtomicLong value = new AtomicLong();
@@ -156,7 +156,7 @@ public final class SagaMetrics implements AutoCloseable {
     private static String reasonTag(RecordedEvent e) {
         JsonNode reason = data(e).get("reason");
         String r = reason == null || !reason.isString() ? "" : reason.stringValue();
-        return KNOWN_REASONS.contains(r) ? r : "customer";
+        return KNOWN_REASONS.contains(r) ? r : CUSTOMER;
     }
 
     private static JsonNode data(RecordedEvent e) {
