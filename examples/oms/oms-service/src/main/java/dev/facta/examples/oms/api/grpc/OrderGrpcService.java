@@ -199,7 +199,7 @@ public final class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBas
 
     private static PaymentDetails payment(Payment p) {
         if (p.getToken().isEmpty()) throw new ApiRefusal(ApiFailure.invalid("payment.token", "payment.token is required"));
-        return new PaymentDetails(p.getMethod().isEmpty() ? "card" : p.getMethod(), p.getToken());
+        return new PaymentDetails(p.getMethod(), p.getToken());
     }
 
     private static BigDecimal money(String field, String text) {

@@ -97,8 +97,7 @@ final class RestJson {
     PaymentDetails payment(JsonNode node, String prefix) {
         if (!(node instanceof ObjectNode o)) throw refuse(prefix.isEmpty() ? "body" : prefix.substring(0, prefix.length() - 1), "a payment must be an object");
         only(o, prefix, Set.of("method", "token"));
-        String method = optionalString(o, "method", prefix + "method");
-        return new PaymentDetails(method == null ? "card" : method, requiredString(o, "token", prefix + "token"));
+        return new PaymentDetails(optionalString(o, "method", prefix + "method"), requiredString(o, "token", prefix + "token"));
     }
 
     /** The reason named in the body, or null: the use cases put in their default reason. */
