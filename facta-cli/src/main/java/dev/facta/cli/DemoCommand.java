@@ -15,6 +15,7 @@ import dev.facta.examples.oms.app.TimelineEntry;
 import dev.facta.examples.oms.contracts.orders.OrderEvent;
 import dev.facta.examples.oms.orders.OmsJson;
 import dev.facta.examples.oms.orders.Order;
+import dev.facta.examples.oms.orders.Orders;
 import dev.facta.serialization.EventSerializer;
 import dev.facta.server.FactaServer;
 import dev.facta.server.StateView;
@@ -358,8 +359,6 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The admin UI's time travel for {@code order-*} streams: the order aggregate's own fold, as JSON. */
     static final class OrderStateView implements StateView {
-        private static final java.util.Set<String> TYPES = java.util.Arrays.stream(OrderEvent.class.getPermittedSubclasses())
-                .map(Class::getSimpleName).collect(java.util.stream.Collectors.toUnmodifiableSet());
         private final EventSerializer serializer = OmsJson.serializer();
 
         @Override
@@ -371,7 +370,7 @@ final class DemoCommand implements Callable<Integer> {
         public String render(List<RecordedEvent> events) {
             Order.State state = Order.DECIDER.initialState();
             for (RecordedEvent e : events) {
-                if (!TYPES.contains(e.type())) continue; // not the order service's: another application's event
+                if (!Orders.EVENT_TYPES.contains(e.type())) continue; // not the order service's: another application's event
                 state = Order.DECIDER.evolve(state, serializer.deserialize(e.type(), e.data(), OrderEvent.class));
             }
             return EventJson.MAPPER.writeValueAsString(state);

@@ -66,8 +66,7 @@ public final class OrderSummaries implements Projection {
      */
     @Override
     public EventFilter filter() {
-        return EventFilter.categories(Orders.CATEGORY).andEventTypes(java.util.Arrays.stream(OrderEvent.class.getPermittedSubclasses())
-                .map(Class::getSimpleName).toArray(String[]::new));
+        return EventFilter.categories(Orders.CATEGORY).andEventTypes(Orders.EVENT_TYPES.toArray(String[]::new));
     }
 
     @Override

@@ -21,6 +21,13 @@ public final class Orders {
     /** The stream category: {@code order-<orderId>}. */
     public static final String CATEGORY = "order";
 
+    /**
+     * The stored type names of the order events, so that readers of {@code order-*} streams can pass by
+     * events another application wrote there.
+     */
+    public static final java.util.Set<String> EVENT_TYPES = java.util.Arrays.stream(OrderEvent.class.getPermittedSubclasses())
+            .map(Class::getSimpleName).collect(java.util.stream.Collectors.toUnmodifiableSet());
+
     /** How many orders' states the repository keeps in memory (the ones in flight through the checkout). */
     static final int CACHED_ORDERS = 50_000;
 
