@@ -1,0 +1,770 @@
+package dev.facta.dynamodb;
+
+import dev.facta.FactaException;
+import dev.facta.InvalidInputException;
+import dev.facta.internal.AppendCoalescer;
+import dev.facta.internal.AppendPlanner;
+import dev.facta.internal.AppendValidation;
+import dev.facta.internal.MetadataCodec;
+import dev.facta.internal.PreparedAppend;
+import dev.facta.internal.PreparedEvent;
+import dev.facta.store.AllSlice;
+import dev.facta.store.AppendNotifier;
+import dev.facta.store.AppendResult;
+import dev.facta.store.EventData;
+import dev.facta.store.EventFilter;
+import dev.facta.store.EventStore;
+import dev.facta.store.EventTooLargeException;
+import dev.facta.store.ExpectedVersion;
+import dev.facta.store.ReadDirection;
+import dev.facta.store.RecordedEvent;
+import dev.facta.store.StoreLimits;
+import dev.facta.store.StreamDeletedException;
+import dev.facta.store.StreamId;
+import dev.facta.store.StreamInfo;
+import dev.facta.store.StreamMetadata;
+import dev.facta.store.StreamNotFoundException;
+import dev.facta.store.WrongExpectedVersionException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.Update;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+
+import static dev.facta.dynamodb.DynamoDbTable.GK;
+import static dev.facta.dynamodb.DynamoDbTable.GS;
+import static dev.facta.dynamodb.DynamoDbTable.PK;
+import static dev.facta.dynamodb.DynamoDbTable.SK;
+import static dev.facta.dynamodb.DynamoDbTable.key;
+import static dev.facta.dynamodb.DynamoDbTable.n;
+
+/**
+ * The event store on one DynamoDB table (layout: {@link DynamoDbTable}, docs/dynamodb.md).
+ *
+ * <p>Invariants, and how they are kept:
+ * <ul>
+ * <li>An append is one {@code TransactWriteItems}: per event an item in the stream's partition
+ * (sort key: the version), one in the global log (sort key: the position) and one under its id;
+ * plus the stream's head and the log counter. Everything a transaction writes is conditional: the
+ * counter must still hold the position the plan started from, the head the version it was read
+ * at (and not be deleted), the id and version items must not exist. So of concurrent appends, in
+ * this process or any other, exactly one wins each position and each version, and a batch is
+ * all or nothing.
+ * <li>Positions are dense: they are taken from the counter in the transaction that writes them,
+ * so a position is readable exactly when the counter covers it. A reader reads the counter first
+ * (strongly consistent) and then only positions at or below it, and checks that what it got is
+ * dense; a position it knows to be committed is waited for, never skipped.
+ * <li>In this process, appends go through an {@link AppendCoalescer}: whatever queued up is
+ * planned together by {@link AppendPlanner} (the same rules as every store) and written in as
+ * few transactions as the limits allow (100 items, 4 MB each). A transaction cancelled by a
+ * condition (another process wrote first, or an event id is already taken) is planned again
+ * from fresh reads; only the culprit fails.
+ * <li>An append is limited to what one transaction can hold: {@value #MAX_EVENTS_PER_APPEND}
+ * events and {@value #MAX_TRANSACTION_BYTES} bytes; past that it is refused whole.
+ * </ul>
+ */
+public final class DynamoDbEventStore implements EventStore, AppendNotifier {
+    /** The most items DynamoDB takes in one transaction. */
+    public static final int MAX_TRANSACTION_ITEMS = 100;
+    /** The most bytes DynamoDB takes in one transaction (items as DynamoDB sizes them). */
+    public static final int MAX_TRANSACTION_BYTES = 4 * 1024 * 1024;
+    /** Items written per event: the stream item, the log item and the id item. */
+    static final int ITEMS_PER_EVENT = 3;
+    /** Events in one append: what fits one transaction beside the counter and the stream head. */
+    public static final int MAX_EVENTS_PER_APPEND = (MAX_TRANSACTION_ITEMS - 2) / ITEMS_PER_EVENT;
+    /** Data plus metadata of one event: a DynamoDB item holds 400 KB, keys and attributes included. */
+    public static final int MAX_EVENT_BYTES = 380 * 1024;
+    public static final StoreLimits LIMITS = new StoreLimits(MAX_EVENT_BYTES, MAX_EVENTS_PER_APPEND, 64);
+
+    /** Attribute names, short because DynamoDB counts them in every item's size. */
+    static final String A_HEAD = "lp", A_LAST = "lv", A_DELETED = "dl", A_MAX_COUNT = "mc", A_MAX_AGE = "ma",
+            A_TRUNCATE = "tb", A_ID = "id", A_TYPE = "ty", A_DATA = "da", A_META = "me", A_POS = "po",
+            A_VER = "ve", A_STREAM = "st", A_AT = "at";
+    /** Bytes an item costs besides the event's data, metadata, type and stream name (a generous bound). */
+    private static final int ITEM_OVERHEAD = 160;
+    /** How many positions one readAll call looks at when a filter passes few of them. */
+    private static final int MAX_SCAN = 10_000;
+    private static final int MAX_ATTEMPTS = 200;
+
+    private static final System.Logger LOG = System.getLogger(DynamoDbEventStore.class.getName());
+
+    private final DynamoDbClient client;
+    private final boolean ownsClient;
+    private final String table;
+    private final String description;
+    private final StoreLimits limits;
+    private final Clock clock;
+    private final AppendCoalescer coalescer;
+    private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
+    /** The counter as this instance last wrote or read it; -1: unknown (read it before planning). */
+    private long knownHead = -1; // only touched by the coalescer's thread
+    private volatile boolean closed;
+
+    private DynamoDbEventStore(Builder b) {
+        this.client = b.client != null ? b.client : DynamoDbClients.create(b.endpoint, b.region);
+        this.ownsClient = b.client == null || b.closeClient;
+        this.table = b.table;
+        this.limits = b.limits;
+        this.clock = b.clock;
+        this.description = "dynamodb table " + table + (b.endpoint != null ? " at " + b.endpoint : "")
+                + (b.region != null ? " in " + b.region : "");
+        if (b.createTable) {
+            try {
+                DynamoDbTable.createIfMissing(client, table);
+            } catch (RuntimeException e) {
+                if (ownsClient) client.close();
+                throw e;
+            }
+        }
+        this.coalescer = new AppendCoalescer("dynamodb-" + table, b.maxBatchEvents, this::writeBatch);
+    }
+
+    public static Builder builder(String table) {
+        return new Builder(table);
+    }
+
+    /** The store's settings; every one but the table name has a default. */
+    public static final class Builder {
+        private final String table;
+        private DynamoDbClient client;
+        private boolean closeClient;
+        private URI endpoint;
+        private String region;
+        private boolean createTable = true;
+        private StoreLimits limits = LIMITS;
+        private int maxBatchEvents = 1_000;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(String table) {
+            if (table == null || !table.matches("[A-Za-z0-9_.-]{3,255}")) {
+                throw new InvalidInputException("table", "a DynamoDB table name is 3 to 255 letters, digits, '_', '-'"
+                        + " or '.', got '" + table + "'");
+            }
+            this.table = table;
+        }
+
+        /** The client to use (the store does not close it); default: one built from endpoint and region. */
+        public Builder client(DynamoDbClient client) {
+            this.client = Objects.requireNonNull(client, "client");
+            return this;
+        }
+
+        /** Whether closing the store closes a client given by {@link #client}; default false. */
+        public Builder closeClient(boolean close) {
+            this.closeClient = close;
+            return this;
+        }
+
+        /** An endpoint other than AWS's, e.g. DynamoDB Local's {@code http://localhost:8000}. */
+        public Builder endpoint(URI endpoint) {
+            this.endpoint = endpoint;
+            return this;
+        }
+
+        /** The AWS region; default: the SDK's (AWS_REGION, the profile), {@code us-east-1} with an endpoint. */
+        public Builder region(String region) {
+            this.region = region;
+            return this;
+        }
+
+        /** Whether opening creates the table when it is missing (on-demand capacity); default true. */
+        public Builder createTable(boolean create) {
+            this.createTable = create;
+            return this;
+        }
+
+        /** Limits at most as large as DynamoDB allows ({@link #LIMITS}). */
+        public Builder limits(StoreLimits limits) {
+            Objects.requireNonNull(limits, "limits");
+            if (limits.maxEventBytes() > MAX_EVENT_BYTES || limits.maxEventsPerAppend() > MAX_EVENTS_PER_APPEND) {
+                throw new IllegalArgumentException("DynamoDB takes at most " + MAX_EVENTS_PER_APPEND
+                        + " events per append and " + MAX_EVENT_BYTES + " bytes per event");
+            }
+            this.limits = limits;
+            return this;
+        }
+
+        /** The most events the coalescer hands the writer at once (written in as many transactions as needed). */
+        public Builder maxBatchEvents(int n) {
+            if (n < MAX_EVENTS_PER_APPEND) {
+                throw new IllegalArgumentException("maxBatchEvents must be >= " + MAX_EVENTS_PER_APPEND);
+            }
+            this.maxBatchEvents = n;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public DynamoDbEventStore open() {
+            return new DynamoDbEventStore(this);
+        }
+    }
+
+    /** The table this store keeps its items in. */
+    public String table() {
+        return table;
+    }
+
+    /** The client this store talks through (for a snapshot store on the same table). */
+    public DynamoDbClient client() {
+        return client;
+    }
+
+    @Override
+    public AutoCloseable onAppend(Runnable listener) {
+        appendListeners.add(listener);
+        return () -> appendListeners.remove(listener);
+    }
+
+    // ---- appending -----------------------------------------------------------------------
+
+    @Override
+    public AppendResult append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
+        checkOpen();
+        PreparedAppend prepared = AppendValidation.prepare(stream, expected, events, limits);
+        long bytes = transactionBytes(prepared) + 2L * ITEM_OVERHEAD;
+        if (bytes > MAX_TRANSACTION_BYTES) {
+            throw new EventTooLargeException("events", bytes, MAX_TRANSACTION_BYTES);
+        }
+        return coalescer.append(prepared);
+    }
+
+    /** What the append's event items weigh in a transaction: each event is written three times. */
+    private static long transactionBytes(PreparedAppend a) {
+        long streamBytes = a.stream().value().getBytes(StandardCharsets.UTF_8).length;
+        long total = 0;
+        for (PreparedEvent e : a.events()) {
+            long body = utf8Length(e.data()) + utf8Length(e.metadataJson()) + utf8Length(e.type());
+            total += 2 * (body + streamBytes + ITEM_OVERHEAD) + streamBytes + ITEM_OVERHEAD;
+        }
+        return total;
+    }
+
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n++;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c)) {
+                n += 4;
+                i++;
+            } else n += 3;
+        }
+        return n;
+    }
+
+    /** Runs on the coalescer's thread: splits the batch into transactions that fit DynamoDB's limits. */
+    private void writeBatch(List<AppendCoalescer.Pending> batch) {
+        List<AppendCoalescer.Pending> chunk = new ArrayList<>();
+        Set<StreamId> streams = new LinkedHashSet<>();
+        int items = 1; // the counter
+        long bytes = 0;
+        for (AppendCoalescer.Pending p : batch) {
+            PreparedAppend a = p.append();
+            int more = ITEMS_PER_EVENT * a.events().size() + (streams.contains(a.stream()) ? 0 : 1);
+            long moreBytes = transactionBytes(a) + ITEM_OVERHEAD;
+            if (!chunk.isEmpty() && (items + more > MAX_TRANSACTION_ITEMS || bytes + moreBytes > MAX_TRANSACTION_BYTES)) {
+                writeChunk(chunk);
+                chunk.clear();
+                streams.clear();
+                items = 1;
+                bytes = 0;
+                more = ITEMS_PER_EVENT * a.events().size() + 1;
+            }
+            chunk.add(p);
+            streams.add(a.stream());
+            items += more;
+            bytes += moreBytes;
+        }
+        if (!chunk.isEmpty()) writeChunk(chunk);
+    }
+
+    private void writeChunk(List<AppendCoalescer.Pending> chunk) {
+        List<PreparedAppend> appends = new ArrayList<>(chunk.size());
+        Set<StreamId> streams = new LinkedHashSet<>();
+        for (AppendCoalescer.Pending p : chunk) {
+            appends.add(p.append());
+            streams.add(p.append().stream());
+        }
+        boolean checkAllIds = false;
+        for (int attempt = 1; ; attempt++) {
+            long head = knownHead >= 0 ? knownHead : readHead();
+            Map<StreamId, AppendPlanner.StreamState> states = readStates(streams);
+            AppendPlanner.Plan plan = AppendPlanner.plan(appends, head, AppendPlanner.Lookup.of(states, this::existing),
+                    checkAllIds);
+            if (plan.writes().isEmpty()) {
+                resolve(chunk, plan);
+                return;
+            }
+            List<TransactWriteItem> items = transactionItems(plan, head, states);
+            try {
+                client.transactWriteItems(r -> r.transactItems(items));
+                knownHead = plan.head();
+                resolve(chunk, plan);
+                for (Runnable listener : appendListeners) listener.run();
+                return;
+            } catch (TransactionCanceledException cancelled) {
+                knownHead = -1;
+                Conflict why = conflict(cancelled, items);
+                if (why == Conflict.EVENT_ID) checkAllIds = true;
+                if (attempt >= MAX_ATTEMPTS) {
+                    throw new FactaException("append to DynamoDB table '" + table + "' gave up after " + attempt
+                            + " conflicting attempts: " + cancelled.getMessage(), cancelled);
+                }
+                if (why == Conflict.BUSY) backoff(attempt);
+            }
+        }
+    }
+
+    private enum Conflict { EVENT_ID, STATE, BUSY }
+
+    /** Why a transaction was cancelled: an id item taken, a head or counter moved, or items busy. */
+    private static Conflict conflict(TransactionCanceledException e, List<TransactWriteItem> items) {
+        List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
+        boolean state = false;
+        for (int i = 0; i < reasons.size(); i++) {
+            String code = reasons.get(i).code();
+            if ("ConditionalCheckFailed".equals(code)) {
+                Put put = i < items.size() ? items.get(i).put() : null;
+                if (put != null && put.item().get(PK).s().startsWith(DynamoDbTable.ID_PREFIX)) return Conflict.EVENT_ID;
+                state = true;
+            }
+        }
+        return state ? Conflict.STATE : Conflict.BUSY;
+    }
+
+    private static void backoff(int attempt) {
+        long maxMicros = Math.min(50_000, 500L << Math.min(attempt, 7));
+        LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(maxMicros / 2, maxMicros) * 1_000);
+    }
+
+    private static void resolve(List<AppendCoalescer.Pending> chunk, AppendPlanner.Plan plan) {
+        for (int i = 0; i < chunk.size(); i++) chunk.get(i).resolve(plan.outcomes().get(i));
+    }
+
+    private List<TransactWriteItem> transactionItems(AppendPlanner.Plan plan, long head,
+                                                     Map<StreamId, AppendPlanner.StreamState> states) {
+        List<TransactWriteItem> items = new ArrayList<>();
+        long at = micros(Instant.now(clock));
+        for (AppendPlanner.Write w : plan.writes()) {
+            String stream = w.append().stream().value();
+            AttributeValue streamValue = AttributeValue.fromS(stream);
+            List<PreparedEvent> events = w.append().events();
+            for (int i = 0; i < events.size(); i++) {
+                PreparedEvent e = events.get(i);
+                long version = w.firstVersion() + i;
+                long position = w.firstPosition() + i;
+                Map<String, AttributeValue> body = new HashMap<>();
+                body.put(A_ID, AttributeValue.fromS(e.id().toString()));
+                body.put(A_TYPE, AttributeValue.fromS(e.type()));
+                body.put(A_DATA, AttributeValue.fromS(e.data()));
+                if (!e.metadata().isEmpty()) body.put(A_META, AttributeValue.fromS(e.metadataJson()));
+                body.put(A_AT, n(at));
+
+                Map<String, AttributeValue> streamItem = new HashMap<>(body);
+                streamItem.putAll(key(DynamoDbTable.STREAM_PREFIX + stream, version));
+                streamItem.put(A_POS, n(position));
+                items.add(putIfAbsent(streamItem));
+
+                Map<String, AttributeValue> logItem = new HashMap<>(body);
+                logItem.putAll(key(DynamoDbTable.logPartition(position), position));
+                logItem.put(A_STREAM, streamValue);
+                logItem.put(A_VER, n(version));
+                items.add(putIfAbsent(logItem));
+
+                Map<String, AttributeValue> idItem = new HashMap<>(key(DynamoDbTable.ID_PREFIX + e.id(), 0));
+                idItem.put(A_STREAM, streamValue);
+                idItem.put(A_VER, n(version));
+                idItem.put(A_POS, n(position));
+                items.add(putIfAbsent(idItem));
+            }
+        }
+        for (Map.Entry<StreamId, Long> v : plan.versions().entrySet()) {
+            long before = states.getOrDefault(v.getKey(), AppendPlanner.StreamState.NONE).version();
+            items.add(TransactWriteItem.builder().update(headUpdate(v.getKey(), before, v.getValue())).build());
+        }
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":new", n(plan.head()));
+        values.put(":old", n(head));
+        items.add(TransactWriteItem.builder().update(Update.builder().tableName(table)
+                .key(key(DynamoDbTable.COUNTER, 0))
+                .updateExpression("SET #h = :new")
+                .conditionExpression((head == 0 ? "attribute_not_exists(#h) OR " : "") + "#h = :old")
+                .expressionAttributeNames(Map.of("#h", A_HEAD))
+                .expressionAttributeValues(values).build()).build());
+        return items;
+    }
+
+    private TransactWriteItem putIfAbsent(Map<String, AttributeValue> item) {
+        return TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
+                .conditionExpression("attribute_not_exists(#pk)")
+                .expressionAttributeNames(Map.of("#pk", PK)).build()).build();
+    }
+
+    /** Moves the head from {@code before} to {@code after}, on condition it is still at {@code before} and not deleted. */
+    private Update headUpdate(StreamId stream, long before, long after) {
+        // a head that does not exist yet has no #lv either
+        String condition = (before < 0 ? "attribute_not_exists(#lv) OR " : "") + "(#lv = :before AND #dl = :no)";
+        return Update.builder().tableName(table)
+                .key(key(DynamoDbTable.STREAM_PREFIX + stream.value(), DynamoDbTable.HEAD_SK))
+                .updateExpression("SET #lv = :after, #dl = if_not_exists(#dl, :no), #gk = :gk, #gs = :name")
+                .conditionExpression(condition)
+                .expressionAttributeNames(Map.of("#lv", A_LAST, "#dl", A_DELETED, "#gk", GK, "#gs", GS))
+                .expressionAttributeValues(Map.of(":before", n(before), ":after", n(after),
+                        ":no", AttributeValue.fromBool(false), ":gk", AttributeValue.fromS(DynamoDbTable.HEADS),
+                        ":name", AttributeValue.fromS(stream.value())))
+                .build();
+    }
+
+    private Map<StreamId, AppendPlanner.StreamState> readStates(Set<StreamId> streams) {
+        List<Map<String, AttributeValue>> keys = new ArrayList<>(streams.size());
+        for (StreamId s : streams) keys.add(key(DynamoDbTable.STREAM_PREFIX + s.value(), DynamoDbTable.HEAD_SK));
+        Map<StreamId, AppendPlanner.StreamState> states = new HashMap<>();
+        for (Map<String, AttributeValue> item : batchGet(keys)) {
+            Head h = Head.of(item);
+            states.put(h.stream(), new AppendPlanner.StreamState(h.last(), h.deleted()));
+        }
+        return states;
+    }
+
+    private Map<UUID, AppendPlanner.Existing> existing(Collection<UUID> ids) {
+        List<Map<String, AttributeValue>> keys = new ArrayList<>(ids.size());
+        for (UUID id : ids) keys.add(key(DynamoDbTable.ID_PREFIX + id, 0));
+        Map<UUID, AppendPlanner.Existing> found = new HashMap<>();
+        for (Map<String, AttributeValue> item : batchGet(keys)) {
+            UUID id = UUID.fromString(item.get(PK).s().substring(DynamoDbTable.ID_PREFIX.length()));
+            found.put(id, new AppendPlanner.Existing(id, item.get(A_STREAM).s(), num(item, A_VER), num(item, A_POS)));
+        }
+        return found;
+    }
+
+    /** Strongly consistent reads of up to any number of keys, 100 per request, unprocessed keys retried. */
+    private List<Map<String, AttributeValue>> batchGet(List<Map<String, AttributeValue>> keys) {
+        List<Map<String, AttributeValue>> out = new ArrayList<>();
+        for (int from = 0; from < keys.size(); from += 100) {
+            List<Map<String, AttributeValue>> page = keys.subList(from, Math.min(keys.size(), from + 100));
+            Map<String, KeysAndAttributes> request = Map.of(table,
+                    KeysAndAttributes.builder().keys(page).consistentRead(true).build());
+            for (int attempt = 1; !request.isEmpty(); attempt++) {
+                var finalRequest = request;
+                var response = client.batchGetItem(r -> r.requestItems(finalRequest));
+                out.addAll(response.responses().getOrDefault(table, List.of()));
+                request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+                if (!request.isEmpty()) backoff(attempt);
+            }
+        }
+        return out;
+    }
+
+    // ---- reading -------------------------------------------------------------------------
+
+    @Override
+    public long headPosition() {
+        checkOpen();
+        return readHead();
+    }
+
+    private long readHead() {
+        var item = client.getItem(r -> r.tableName(table).key(key(DynamoDbTable.COUNTER, 0)).consistentRead(true)).item();
+        return item == null || item.isEmpty() ? 0 : num(item, A_HEAD);
+    }
+
+    @Override
+    public AllSlice readAll(long fromPosition, int maxCount, EventFilter filter) {
+        checkOpen();
+        AppendValidation.checkPosition(fromPosition);
+        int max = AppendValidation.checkCount(maxCount);
+        EventFilter f = filter == null ? EventFilter.all() : filter;
+        long next = Math.max(1, fromPosition);
+        long head = readHead(); // every position up to here is committed, and so readable
+        List<RecordedEvent> out = new ArrayList<>();
+        long scanEnd = next + Math.max(MAX_SCAN, max);
+        int waits = 0;
+        while (out.size() < max && next <= head && next < scanEnd) {
+            long bucketEnd = (next / DynamoDbTable.LOG_BUCKET + 1) * DynamoDbTable.LOG_BUCKET - 1;
+            long to = Math.min(head, bucketEnd);
+            int want = (int) Math.min(to - next + 1, f.isAll() ? max - out.size() : 1_000);
+            QueryRequest q = QueryRequest.builder().tableName(table).consistentRead(true)
+                    .keyConditionExpression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                    .expressionAttributeNames(Map.of("#pk", PK, "#sk", SK))
+                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(DynamoDbTable.logPartition(next)),
+                            ":from", n(next), ":to", n(to)))
+                    .limit(want).build();
+            List<Map<String, AttributeValue>> items = client.query(q).items();
+            long before = next;
+            for (Map<String, AttributeValue> item : items) {
+                if (num(item, SK) != next) break; // a committed position not visible yet: wait for it below
+                next++;
+                RecordedEvent e = logEvent(item);
+                if (f.test(e)) {
+                    out.add(e);
+                    if (out.size() == max) break;
+                }
+            }
+            if (next == before) {
+                // Position `next` is at or below the counter, so its transaction committed; never skip it.
+                if (++waits > 200) break;
+                LockSupport.parkNanos(Math.min(waits, 20) * 1_000_000L);
+            }
+        }
+        return new AllSlice(out, next, next > head);
+    }
+
+    private RecordedEvent logEvent(Map<String, AttributeValue> item) {
+        return event(item, StreamId.of(item.get(A_STREAM).s()), num(item, A_VER), num(item, SK));
+    }
+
+    private static RecordedEvent event(Map<String, AttributeValue> item, StreamId stream, long version, long position) {
+        AttributeValue meta = item.get(A_META);
+        return new RecordedEvent(UUID.fromString(item.get(A_ID).s()), stream, version, position, item.get(A_TYPE).s(),
+                item.get(A_DATA).s().getBytes(StandardCharsets.UTF_8),
+                meta == null ? dev.facta.store.Metadata.empty() : MetadataCodec.fromJson(meta.s()),
+                fromMicros(num(item, A_AT)));
+    }
+
+    @Override
+    public List<RecordedEvent> readStream(StreamId stream, long fromVersion, int maxCount, ReadDirection direction) {
+        checkOpen();
+        Objects.requireNonNull(stream, "stream");
+        AppendValidation.checkVersion(fromVersion);
+        int max = AppendValidation.checkCount(maxCount);
+        for (int attempt = 1; ; attempt++) {
+            Head h = readHeadOf(stream);
+            if (h == null || (h.last() < 0 && !h.deleted())) throw new StreamNotFoundException(stream);
+            if (h.deleted()) throw new StreamDeletedException(stream);
+            long first = h.metadata().firstVisibleVersion(h.last());
+            boolean forward = direction != ReadDirection.BACKWARD;
+            long lo = forward ? Math.max(first, fromVersion) : first;
+            long hi = forward ? h.last() : Math.min(fromVersion, h.last());
+            if (max == 0 || lo > hi) return List.of();
+            List<RecordedEvent> out = readVersions(stream, lo, hi, forward, max, h.metadata());
+            if (out != null) return out;
+            if (attempt >= 200) {
+                throw new FactaException("stream '" + stream + "' in DynamoDB table '" + table
+                        + "' did not show all its committed events; read it again");
+            }
+            LockSupport.parkNanos(Math.min(attempt, 20) * 1_000_000L);
+        }
+    }
+
+    /** The visible events between two versions, or null when a version the head covers is not readable yet. */
+    private List<RecordedEvent> readVersions(StreamId stream, long lo, long hi, boolean forward, int max, StreamMetadata m) {
+        QueryRequest q = QueryRequest.builder().tableName(table).consistentRead(true).scanIndexForward(forward)
+                .keyConditionExpression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
+                .expressionAttributeNames(Map.of("#pk", PK, "#sk", SK))
+                .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(DynamoDbTable.STREAM_PREFIX + stream.value()),
+                        ":lo", n(lo), ":hi", n(hi)))
+                .limit(Math.min(max, 1_000)).build();
+        Instant now = Instant.now(clock);
+        List<RecordedEvent> out = new ArrayList<>();
+        long expected = forward ? lo : hi;
+        for (Map<String, AttributeValue> item : client.queryPaginator(q).items()) {
+            long version = num(item, SK);
+            if (version != expected) return null;
+            expected += forward ? 1 : -1;
+            RecordedEvent e = event(item, stream, version, num(item, A_POS));
+            if (m.visibleByAge(e.recordedAt(), now)) {
+                out.add(e);
+                if (out.size() == max) return out;
+            }
+        }
+        return expected == (forward ? hi + 1 : lo - 1) ? out : null;
+    }
+
+    // ---- streams -------------------------------------------------------------------------
+
+    /** A stream's head item: last version, deletion, settings. */
+    record Head(StreamId stream, long last, boolean deleted, StreamMetadata metadata) {
+        static Head of(Map<String, AttributeValue> item) {
+            String pk = item.get(PK).s();
+            StreamId stream = StreamId.of(pk.substring(DynamoDbTable.STREAM_PREFIX.length()));
+            AttributeValue last = item.get(A_LAST);
+            AttributeValue deleted = item.get(A_DELETED);
+            Long maxCount = optionalNum(item, A_MAX_COUNT);
+            Long maxAgeMs = optionalNum(item, A_MAX_AGE);
+            StreamMetadata m = new StreamMetadata(maxCount, maxAgeMs == null ? null : Duration.ofMillis(maxAgeMs),
+                    optionalNum(item, A_TRUNCATE));
+            return new Head(stream, last == null ? -1 : Long.parseLong(last.n()), deleted != null && deleted.bool(), m);
+        }
+
+        StreamInfo info() {
+            return new StreamInfo(stream, last, deleted, metadata);
+        }
+    }
+
+    private Head readHeadOf(StreamId stream) {
+        var item = client.getItem(r -> r.tableName(table).consistentRead(true)
+                .key(key(DynamoDbTable.STREAM_PREFIX + stream.value(), DynamoDbTable.HEAD_SK))).item();
+        return item == null || item.isEmpty() ? null : Head.of(item);
+    }
+
+    @Override
+    public Optional<StreamInfo> streamInfo(StreamId stream) {
+        checkOpen();
+        Objects.requireNonNull(stream, "stream");
+        return Optional.ofNullable(readHeadOf(stream)).map(Head::info);
+    }
+
+    /**
+     * Streams in name order from the index over stream heads. The index is updated asynchronously
+     * on AWS, so a stream created a moment ago may be missing from the list for a moment.
+     */
+    @Override
+    public List<StreamInfo> listStreams(String afterStream, int limit) {
+        checkOpen();
+        int n = AppendValidation.checkCount(limit);
+        if (n == 0) return List.of();
+        String after = afterStream == null ? null : StreamId.of(afterStream).value();
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":gk", AttributeValue.fromS(DynamoDbTable.HEADS));
+        String condition = "#gk = :gk";
+        if (after != null) {
+            values.put(":after", AttributeValue.fromS(after));
+            condition += " AND #gs > :after";
+        }
+        QueryRequest q = QueryRequest.builder().tableName(table).indexName(DynamoDbTable.STREAMS_INDEX)
+                .keyConditionExpression(condition)
+                .expressionAttributeNames(after == null ? Map.of("#gk", GK) : Map.of("#gk", GK, "#gs", GS))
+                .expressionAttributeValues(values).limit(n).build();
+        List<StreamInfo> out = new ArrayList<>();
+        for (Map<String, AttributeValue> item : client.queryPaginator(q).items()) {
+            out.add(Head.of(item).info());
+            if (out.size() == n) break;
+        }
+        return out;
+    }
+
+    @Override
+    public void deleteStream(StreamId stream, ExpectedVersion expected) {
+        checkOpen();
+        Objects.requireNonNull(stream, "stream");
+        if (expected == null) throw new InvalidInputException("expectedVersion", "expected version is missing");
+        for (int attempt = 1; ; attempt++) {
+            Head h = readHeadOf(stream);
+            if (h == null || (h.last() < 0 && !h.deleted())) throw new StreamNotFoundException(stream);
+            if (h.deleted()) throw new StreamDeletedException(stream);
+            if (!expected.matches(h.last())) throw new WrongExpectedVersionException(stream, expected, h.last());
+            try {
+                client.updateItem(r -> r.tableName(table)
+                        .key(key(DynamoDbTable.STREAM_PREFIX + stream.value(), DynamoDbTable.HEAD_SK))
+                        .updateExpression("SET #dl = :yes")
+                        .conditionExpression("#lv = :seen AND #dl = :no")
+                        .expressionAttributeNames(Map.of("#dl", A_DELETED, "#lv", A_LAST))
+                        .expressionAttributeValues(Map.of(":yes", AttributeValue.fromBool(true),
+                                ":no", AttributeValue.fromBool(false), ":seen", n(h.last()))));
+                return;
+            } catch (ConditionalCheckFailedException moved) {
+                // an append or a delete came between our read and our write: decide again
+                if (attempt >= MAX_ATTEMPTS) throw new FactaException("deleting stream '" + stream + "' kept conflicting");
+            }
+        }
+    }
+
+    @Override
+    public void setStreamMetadata(StreamId stream, StreamMetadata metadata) {
+        checkOpen();
+        Objects.requireNonNull(stream, "stream");
+        StreamMetadata m = metadata == null ? StreamMetadata.none() : metadata;
+        List<String> set = new ArrayList<>(List.of("#lv = if_not_exists(#lv, :none)", "#dl = if_not_exists(#dl, :no)",
+                "#gk = :gk", "#gs = :name"));
+        List<String> remove = new ArrayList<>();
+        Map<String, String> names = new HashMap<>(Map.of("#lv", A_LAST, "#dl", A_DELETED, "#gk", GK, "#gs", GS,
+                "#mc", A_MAX_COUNT, "#ma", A_MAX_AGE, "#tb", A_TRUNCATE));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":none", n(-1), ":no", AttributeValue.fromBool(false),
+                ":gk", AttributeValue.fromS(DynamoDbTable.HEADS), ":name", AttributeValue.fromS(stream.value())));
+        setOrRemove("#mc", m.maxCount(), set, remove, values);
+        setOrRemove("#ma", m.maxAge() == null ? null : ceilMillis(m.maxAge()), set, remove, values);
+        setOrRemove("#tb", m.truncateBefore(), set, remove, values);
+        String expression = "SET " + String.join(", ", set) + (remove.isEmpty() ? "" : " REMOVE " + String.join(", ", remove));
+        client.updateItem(r -> r.tableName(table)
+                .key(key(DynamoDbTable.STREAM_PREFIX + stream.value(), DynamoDbTable.HEAD_SK))
+                .updateExpression(expression).expressionAttributeNames(names).expressionAttributeValues(values));
+    }
+
+    private static void setOrRemove(String name, Long value, List<String> set, List<String> remove,
+                                    Map<String, AttributeValue> values) {
+        if (value == null) {
+            remove.add(name);
+        } else {
+            String placeholder = ":" + name.substring(1);
+            set.add(name + " = " + placeholder);
+            values.put(placeholder, n(value));
+        }
+    }
+
+    private static long ceilMillis(Duration d) {
+        long ms = d.toMillis();
+        return d.minusMillis(ms).isZero() ? ms : ms + 1;
+    }
+
+    // ---- plumbing ------------------------------------------------------------------------
+
+    static long num(Map<String, AttributeValue> item, String attribute) {
+        return Long.parseLong(item.get(attribute).n());
+    }
+
+    private static Long optionalNum(Map<String, AttributeValue> item, String attribute) {
+        AttributeValue v = item.get(attribute);
+        return v == null || v.n() == null ? null : Long.valueOf(v.n());
+    }
+
+    static long micros(Instant t) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+    }
+
+    static Instant fromMicros(long micros) {
+        return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
+    }
+
+    private void checkOpen() {
+        if (closed) throw new FactaException("event store is closed");
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        coalescer.close();
+        if (ownsClient) {
+            try {
+                client.close();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing the DynamoDB client failed", e);
+            }
+        }
+    }
+}
