@@ -1,0 +1,9 @@
+package dev.facta.runtime;
+
+/**
+ * What a plugin did since it was loaded: events it published and received, calls it served and
+ * made, its errors (failed or timed-out calls it served, handlers that threw, failed starts and
+ * health checks) and how often the runtime restarted it.
+ */
+public record PluginStats(long eventsPublished, long eventsReceived, long callsServed, long callsMade, long errors, long restarts) {
+}
