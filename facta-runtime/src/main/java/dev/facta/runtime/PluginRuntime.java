@@ -498,6 +498,7 @@ public final class PluginRuntime implements AutoCloseable {
     }
 
     private void startOrWait(Slot s) {
+        if (s.state != PluginState.LOADED) return; // started meanwhile as a waiting dependent
         if (!enabled(s.id)) {
             s.state = PluginState.LOADED;
             return;
