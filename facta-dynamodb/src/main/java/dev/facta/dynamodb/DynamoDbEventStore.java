@@ -68,24 +68,28 @@ import static dev.facta.dynamodb.DynamoDbTable.n;
  *
  * <p>Invariants, and how they are kept:
  * <ul>
- * <li>An append is one {@code TransactWriteItems}: per event an item in the stream's partition
- * (sort key: the version), one in the global log (sort key: the position) and one under its id;
- * plus the stream's head and the log counter. Everything a transaction writes is conditional: the
- * counter must still hold the position the plan started from, the head the version it was read
- * at (and not be deleted), the id and version items must not exist. So of concurrent appends, in
- * this process or any other, exactly one wins each position and each version, and a batch is
- * all or nothing.
+ * <li>An append commits in one {@code TransactWriteItems}: its events packed into a chunk item in
+ * the stream's partition (sort key: the first version) and one in the global log (sort key: the
+ * first position), one item per event id, the stream's head and the log counter. Everything it
+ * writes is conditional: the counter must still hold the position the plan started from, the
+ * head the version it was read at (and not be deleted), ids and chunks must not exist yet. So of
+ * concurrent appends, in this process or any other, exactly one wins each position and each
+ * version, and a batch is all or nothing.
+ * <li>An append whose id items do not fit one transaction beside its chunks (more than about 90
+ * events) writes its id items first, in transactions of their own, and then commits as above.
+ * Until the commit they point at nothing: an id item counts only when the log chunk at its
+ * position holds that id, and one left behind by a commit that failed (or a crash) is replaced.
  * <li>Positions are dense: they are taken from the counter in the transaction that writes them,
  * so a position is readable exactly when the counter covers it. A reader reads the counter first
- * (strongly consistent) and then only positions at or below it, and checks that what it got is
- * dense; a position it knows to be committed is waited for, never skipped.
+ * (strongly consistent) and then only positions at or below it, and checks that the chunks it got
+ * tile them without a hole; a position it knows to be committed is waited for, never skipped.
  * <li>In this process, appends go through an {@link AppendCoalescer}: whatever queued up is
  * planned together by {@link AppendPlanner} (the same rules as every store) and written in as
- * few transactions as the limits allow (100 items, 4 MB each). A transaction cancelled by a
- * condition (another process wrote first, or an event id is already taken) is planned again
+ * few transactions as DynamoDB's limits allow (100 items, 4 MB each). A transaction cancelled by
+ * a condition (another process wrote first, or an event id is already taken) is planned again
  * from fresh reads; only the culprit fails.
- * <li>An append is limited to what one transaction can hold: {@value #MAX_EVENTS_PER_APPEND}
- * events and {@value #MAX_TRANSACTION_BYTES} bytes; past that it is refused whole.
+ * <li>An append must fit one transaction's {@value #MAX_TRANSACTION_BYTES} bytes (its events are
+ * written twice); past that it is refused whole with {@link EventTooLargeException}.
  * </ul>
  */
 public final class DynamoDbEventStore implements EventStore, AppendNotifier {
@@ -93,20 +97,20 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
     public static final int MAX_TRANSACTION_ITEMS = 100;
     /** The most bytes DynamoDB takes in one transaction (items as DynamoDB sizes them). */
     public static final int MAX_TRANSACTION_BYTES = 4 * 1024 * 1024;
-    /** Items written per event: the stream item, the log item and the id item. */
-    static final int ITEMS_PER_EVENT = 3;
-    /** Events in one append: what fits one transaction beside the counter and the stream head. */
-    public static final int MAX_EVENTS_PER_APPEND = (MAX_TRANSACTION_ITEMS - 2) / ITEMS_PER_EVENT;
-    /** Data plus metadata of one event: a DynamoDB item holds 400 KB, keys and attributes included. */
-    public static final int MAX_EVENT_BYTES = 380 * 1024;
-    public static final StoreLimits LIMITS = new StoreLimits(MAX_EVENT_BYTES, MAX_EVENTS_PER_APPEND, 64);
+    /** Data plus metadata of one event: it must fit a chunk item (DynamoDB items hold 400 KB). */
+    public static final int MAX_EVENT_BYTES = 300 * 1024;
+    public static final StoreLimits LIMITS = new StoreLimits(MAX_EVENT_BYTES, StoreLimits.DEFAULT.maxEventsPerAppend(), 64);
+    /** What a chunk item's events may weigh, leaving room below 400 KB for keys and attributes. */
+    static final int CHUNK_BYTES = 340 * 1024;
 
     /** Attribute names, short because DynamoDB counts them in every item's size. */
     static final String A_HEAD = "lp", A_LAST = "lv", A_DELETED = "dl", A_MAX_COUNT = "mc", A_MAX_AGE = "ma",
             A_TRUNCATE = "tb", A_ID = "id", A_TYPE = "ty", A_DATA = "da", A_META = "me", A_POS = "po",
-            A_VER = "ve", A_STREAM = "st", A_AT = "at";
-    /** Bytes an item costs besides the event's data, metadata, type and stream name (a generous bound). */
-    private static final int ITEM_OVERHEAD = 160;
+            A_VER = "ve", A_STREAM = "st", A_AT = "at", A_COUNT = "nn", A_EVENTS = "ev";
+    /** Bytes an event costs in a chunk besides its data, metadata and type (a generous bound). */
+    private static final int EVENT_OVERHEAD = 64;
+    /** Bytes an item costs besides its events: keys, stream name excluded (a generous bound). */
+    private static final int ITEM_OVERHEAD = 128;
     /** How many positions one readAll call looks at when a filter passes few of them. */
     private static final int MAX_SCAN = 10_000;
     private static final int MAX_ATTEMPTS = 200;
@@ -201,9 +205,8 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
         /** Limits at most as large as DynamoDB allows ({@link #LIMITS}). */
         public Builder limits(StoreLimits limits) {
             Objects.requireNonNull(limits, "limits");
-            if (limits.maxEventBytes() > MAX_EVENT_BYTES || limits.maxEventsPerAppend() > MAX_EVENTS_PER_APPEND) {
-                throw new IllegalArgumentException("DynamoDB takes at most " + MAX_EVENTS_PER_APPEND
-                        + " events per append and " + MAX_EVENT_BYTES + " bytes per event");
+            if (limits.maxEventBytes() > MAX_EVENT_BYTES) {
+                throw new IllegalArgumentException("DynamoDB takes at most " + MAX_EVENT_BYTES + " bytes per event");
             }
             this.limits = limits;
             return this;
@@ -211,9 +214,7 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
 
         /** The most events the coalescer hands the writer at once (written in as many transactions as needed). */
         public Builder maxBatchEvents(int n) {
-            if (n < MAX_EVENTS_PER_APPEND) {
-                throw new IllegalArgumentException("maxBatchEvents must be >= " + MAX_EVENTS_PER_APPEND);
-            }
+            if (n < 1) throw new IllegalArgumentException("maxBatchEvents must be >= 1");
             this.maxBatchEvents = n;
             return this;
         }
@@ -250,22 +251,38 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
     public AppendResult append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
         checkOpen();
         PreparedAppend prepared = AppendValidation.prepare(stream, expected, events, limits);
-        long bytes = transactionBytes(prepared) + 2L * ITEM_OVERHEAD;
+        long bytes = commitBytes(prepared);
         if (bytes > MAX_TRANSACTION_BYTES) {
             throw new EventTooLargeException("events", bytes, MAX_TRANSACTION_BYTES);
         }
         return coalescer.append(prepared);
     }
 
-    /** What the append's event items weigh in a transaction: each event is written three times. */
-    private static long transactionBytes(PreparedAppend a) {
-        long streamBytes = a.stream().value().getBytes(StandardCharsets.UTF_8).length;
-        long total = 0;
-        for (PreparedEvent e : a.events()) {
-            long body = utf8Length(e.data()) + utf8Length(e.metadataJson()) + utf8Length(e.type());
-            total += 2 * (body + streamBytes + ITEM_OVERHEAD) + streamBytes + ITEM_OVERHEAD;
-        }
-        return total;
+    private static long eventBytes(PreparedEvent e) {
+        return utf8Length(e.data()) + (e.metadata().isEmpty() ? 0 : utf8Length(e.metadataJson())) + utf8Length(e.type())
+                + EVENT_OVERHEAD;
+    }
+
+    /** A bound on what the append weighs in its commit: its events twice (stream and log chunks), its id items. */
+    private static long commitBytes(PreparedAppend a) {
+        long streamBytes = utf8Length(a.stream().value());
+        long events = 0;
+        for (PreparedEvent e : a.events()) events += eventBytes(e);
+        int runs = runsBound(a, events);
+        return 2 * events + 2L * runs * (ITEM_OVERHEAD + streamBytes) + a.events().size() * (ITEM_OVERHEAD + streamBytes)
+                + ITEM_OVERHEAD + streamBytes;
+    }
+
+    /** How many chunk runs the append may be cut into (by bytes and by log buckets), whatever its position. */
+    private static int runsBound(PreparedAppend a, long eventBytes) {
+        return (int) (2 + eventBytes / (CHUNK_BYTES - MAX_EVENT_BYTES) + a.events().size() / DynamoDbTable.LOG_BUCKET);
+    }
+
+    /** Items of the append in a transaction beside the counter: two per run, its ids, its head. */
+    private static int itemsBound(PreparedAppend a) {
+        long events = 0;
+        for (PreparedEvent e : a.events()) events += eventBytes(e);
+        return 2 * runsBound(a, events) + a.events().size() + 1;
     }
 
     private static long utf8Length(String s) {
@@ -282,33 +299,44 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
         return n;
     }
 
-    /** Runs on the coalescer's thread: splits the batch into transactions that fit DynamoDB's limits. */
+    /**
+     * Runs on the coalescer's thread: splits the batch into transactions that fit DynamoDB's
+     * limits; an append too large to share one goes alone, its id items written beforehand.
+     */
     private void writeBatch(List<AppendCoalescer.Pending> batch) {
         List<AppendCoalescer.Pending> chunk = new ArrayList<>();
-        Set<StreamId> streams = new LinkedHashSet<>();
         int items = 1; // the counter
         long bytes = 0;
         for (AppendCoalescer.Pending p : batch) {
             PreparedAppend a = p.append();
-            int more = ITEMS_PER_EVENT * a.events().size() + (streams.contains(a.stream()) ? 0 : 1);
-            long moreBytes = transactionBytes(a) + ITEM_OVERHEAD;
-            if (!chunk.isEmpty() && (items + more > MAX_TRANSACTION_ITEMS || bytes + moreBytes > MAX_TRANSACTION_BYTES)) {
-                writeChunk(chunk);
+            int more = itemsBound(a);
+            long moreBytes = commitBytes(a);
+            if (1 + more > MAX_TRANSACTION_ITEMS) {
+                if (!chunk.isEmpty()) writeChunk(chunk, false);
                 chunk.clear();
-                streams.clear();
                 items = 1;
                 bytes = 0;
-                more = ITEMS_PER_EVENT * a.events().size() + 1;
+                writeChunk(List.of(p), true);
+                continue;
+            }
+            if (!chunk.isEmpty() && (items + more > MAX_TRANSACTION_ITEMS || bytes + moreBytes > MAX_TRANSACTION_BYTES)) {
+                writeChunk(chunk, false);
+                chunk.clear();
+                items = 1;
+                bytes = 0;
             }
             chunk.add(p);
-            streams.add(a.stream());
             items += more;
             bytes += moreBytes;
         }
-        if (!chunk.isEmpty()) writeChunk(chunk);
+        if (!chunk.isEmpty()) writeChunk(chunk, false);
     }
 
-    private void writeChunk(List<AppendCoalescer.Pending> chunk) {
+    /** One attempt's knowledge of id items that point at nothing committed, and so may be replaced. */
+    private record Orphan(String stream, long position) {
+    }
+
+    private void writeChunk(List<AppendCoalescer.Pending> chunk, boolean stageIds) {
         List<PreparedAppend> appends = new ArrayList<>(chunk.size());
         Set<StreamId> streams = new LinkedHashSet<>();
         for (AppendCoalescer.Pending p : chunk) {
@@ -319,14 +347,26 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
         for (int attempt = 1; ; attempt++) {
             long head = knownHead >= 0 ? knownHead : readHead();
             Map<StreamId, AppendPlanner.StreamState> states = readStates(streams);
-            AppendPlanner.Plan plan = AppendPlanner.plan(appends, head, AppendPlanner.Lookup.of(states, this::existing),
-                    checkAllIds);
+            Map<UUID, Orphan> orphans = new HashMap<>();
+            AppendPlanner.Plan plan = AppendPlanner.plan(appends, head,
+                    AppendPlanner.Lookup.of(states, ids -> existing(ids, orphans)), checkAllIds);
             if (plan.writes().isEmpty()) {
                 resolve(chunk, plan);
                 return;
             }
-            List<TransactWriteItem> items = transactionItems(plan, head, states);
+            List<TransactWriteItem> ids = idItems(plan, orphans);
+            List<TransactWriteItem> items = new ArrayList<>(stageIds ? List.of() : ids);
+            items.addAll(commitItems(plan, head, states));
+            List<TransactWriteItem> sent = items;
             try {
+                if (stageIds) {
+                    for (int from = 0; from < ids.size(); from += MAX_TRANSACTION_ITEMS) {
+                        List<TransactWriteItem> part = ids.subList(from, Math.min(ids.size(), from + MAX_TRANSACTION_ITEMS));
+                        sent = part;
+                        client.transactWriteItems(r -> r.transactItems(part));
+                    }
+                }
+                sent = items;
                 client.transactWriteItems(r -> r.transactItems(items));
                 knownHead = plan.head();
                 resolve(chunk, plan);
@@ -334,7 +374,7 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
                 return;
             } catch (TransactionCanceledException cancelled) {
                 knownHead = -1;
-                Conflict why = conflict(cancelled, items);
+                Conflict why = conflict(cancelled, sent);
                 if (why == Conflict.EVENT_ID) checkAllIds = true;
                 if (attempt >= MAX_ATTEMPTS) {
                     throw new FactaException("append to DynamoDB table '" + table + "' gave up after " + attempt
@@ -348,13 +388,12 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
     private enum Conflict { EVENT_ID, STATE, BUSY }
 
     /** Why a transaction was cancelled: an id item taken, a head or counter moved, or items busy. */
-    private static Conflict conflict(TransactionCanceledException e, List<TransactWriteItem> items) {
+    private static Conflict conflict(TransactionCanceledException e, List<TransactWriteItem> sent) {
         List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
         boolean state = false;
         for (int i = 0; i < reasons.size(); i++) {
-            String code = reasons.get(i).code();
-            if ("ConditionalCheckFailed".equals(code)) {
-                Put put = i < items.size() ? items.get(i).put() : null;
+            if ("ConditionalCheckFailed".equals(reasons.get(i).code())) {
+                Put put = i < sent.size() ? sent.get(i).put() : null;
                 if (put != null && put.item().get(PK).s().startsWith(DynamoDbTable.ID_PREFIX)) return Conflict.EVENT_ID;
                 state = true;
             }
@@ -371,41 +410,74 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
         for (int i = 0; i < chunk.size(); i++) chunk.get(i).resolve(plan.outcomes().get(i));
     }
 
-    private List<TransactWriteItem> transactionItems(AppendPlanner.Plan plan, long head,
-                                                     Map<StreamId, AppendPlanner.StreamState> states) {
+    /** One id item per event written: new, or replacing one that points at nothing committed. */
+    private List<TransactWriteItem> idItems(AppendPlanner.Plan plan, Map<UUID, Orphan> orphans) {
+        List<TransactWriteItem> items = new ArrayList<>();
+        for (AppendPlanner.Write w : plan.writes()) {
+            AttributeValue stream = AttributeValue.fromS(w.append().stream().value());
+            List<PreparedEvent> events = w.append().events();
+            for (int i = 0; i < events.size(); i++) {
+                UUID id = events.get(i).id();
+                Map<String, AttributeValue> item = new HashMap<>(key(DynamoDbTable.ID_PREFIX + id, 0));
+                item.put(A_STREAM, stream);
+                item.put(A_VER, n(w.firstVersion() + i));
+                item.put(A_POS, n(w.firstPosition() + i));
+                Orphan orphan = orphans.get(id);
+                Put.Builder put = Put.builder().tableName(table).item(item);
+                if (orphan == null) {
+                    put.conditionExpression("attribute_not_exists(#pk)").expressionAttributeNames(Map.of("#pk", PK));
+                } else {
+                    put.conditionExpression("attribute_not_exists(#pk) OR (#st = :ost AND #po = :opo)")
+                            .expressionAttributeNames(Map.of("#pk", PK, "#st", A_STREAM, "#po", A_POS))
+                            .expressionAttributeValues(Map.of(":ost", AttributeValue.fromS(orphan.stream()),
+                                    ":opo", n(orphan.position())));
+                }
+                items.add(TransactWriteItem.builder().put(put.build()).build());
+            }
+        }
+        return items;
+    }
+
+    /** The chunks of every write, the heads of the streams written, and the counter. */
+    private List<TransactWriteItem> commitItems(AppendPlanner.Plan plan, long head,
+                                                Map<StreamId, AppendPlanner.StreamState> states) {
         List<TransactWriteItem> items = new ArrayList<>();
         long at = micros(Instant.now(clock));
         for (AppendPlanner.Write w : plan.writes()) {
             String stream = w.append().stream().value();
-            AttributeValue streamValue = AttributeValue.fromS(stream);
             List<PreparedEvent> events = w.append().events();
-            for (int i = 0; i < events.size(); i++) {
-                PreparedEvent e = events.get(i);
-                long version = w.firstVersion() + i;
+            int runStart = 0;
+            long runBytes = 0;
+            for (int i = 0; i <= events.size(); i++) {
                 long position = w.firstPosition() + i;
-                Map<String, AttributeValue> body = new HashMap<>();
-                body.put(A_ID, AttributeValue.fromS(e.id().toString()));
-                body.put(A_TYPE, AttributeValue.fromS(e.type()));
-                body.put(A_DATA, AttributeValue.fromS(e.data()));
-                if (!e.metadata().isEmpty()) body.put(A_META, AttributeValue.fromS(e.metadataJson()));
-                body.put(A_AT, n(at));
+                long size = i < events.size() ? eventBytes(events.get(i)) : 0;
+                boolean cut = i == events.size() || (i > runStart
+                        && (position % DynamoDbTable.LOG_BUCKET == 0 || runBytes + size > CHUNK_BYTES));
+                if (cut) {
+                    List<AttributeValue> list = new ArrayList<>(i - runStart);
+                    for (int k = runStart; k < i; k++) list.add(eventValue(events.get(k)));
+                    AttributeValue packed = AttributeValue.fromL(list);
+                    long firstVersion = w.firstVersion() + runStart;
+                    long firstPosition = w.firstPosition() + runStart;
 
-                Map<String, AttributeValue> streamItem = new HashMap<>(body);
-                streamItem.putAll(key(DynamoDbTable.STREAM_PREFIX + stream, version));
-                streamItem.put(A_POS, n(position));
-                items.add(putIfAbsent(streamItem));
+                    Map<String, AttributeValue> streamChunk = new HashMap<>(key(DynamoDbTable.STREAM_PREFIX + stream, firstVersion));
+                    streamChunk.put(A_POS, n(firstPosition));
+                    streamChunk.put(A_COUNT, n(i - runStart));
+                    streamChunk.put(A_AT, n(at));
+                    streamChunk.put(A_EVENTS, packed);
+                    items.add(putIfAbsent(streamChunk));
 
-                Map<String, AttributeValue> logItem = new HashMap<>(body);
-                logItem.putAll(key(DynamoDbTable.logPartition(position), position));
-                logItem.put(A_STREAM, streamValue);
-                logItem.put(A_VER, n(version));
-                items.add(putIfAbsent(logItem));
-
-                Map<String, AttributeValue> idItem = new HashMap<>(key(DynamoDbTable.ID_PREFIX + e.id(), 0));
-                idItem.put(A_STREAM, streamValue);
-                idItem.put(A_VER, n(version));
-                idItem.put(A_POS, n(position));
-                items.add(putIfAbsent(idItem));
+                    Map<String, AttributeValue> logChunk = new HashMap<>(key(DynamoDbTable.logPartition(firstPosition), firstPosition));
+                    logChunk.put(A_STREAM, AttributeValue.fromS(stream));
+                    logChunk.put(A_VER, n(firstVersion));
+                    logChunk.put(A_COUNT, n(i - runStart));
+                    logChunk.put(A_AT, n(at));
+                    logChunk.put(A_EVENTS, packed);
+                    items.add(putIfAbsent(logChunk));
+                    runStart = i;
+                    runBytes = 0;
+                }
+                runBytes += size;
             }
         }
         for (Map.Entry<StreamId, Long> v : plan.versions().entrySet()) {
@@ -422,6 +494,15 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
                 .expressionAttributeNames(Map.of("#h", A_HEAD))
                 .expressionAttributeValues(values).build()).build());
         return items;
+    }
+
+    private static AttributeValue eventValue(PreparedEvent e) {
+        Map<String, AttributeValue> m = new HashMap<>();
+        m.put(A_ID, AttributeValue.fromS(e.id().toString()));
+        m.put(A_TYPE, AttributeValue.fromS(e.type()));
+        m.put(A_DATA, AttributeValue.fromS(e.data()));
+        if (!e.metadata().isEmpty()) m.put(A_META, AttributeValue.fromS(e.metadataJson()));
+        return AttributeValue.fromM(m);
     }
 
     private TransactWriteItem putIfAbsent(Map<String, AttributeValue> item) {
@@ -456,15 +537,42 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
         return states;
     }
 
-    private Map<UUID, AppendPlanner.Existing> existing(Collection<UUID> ids) {
+    /**
+     * The ids already written, each checked against the log: an id item whose position holds
+     * another event (its commit failed, or it is being committed right now) is reported in
+     * {@code orphans} instead, so that a write may replace it.
+     */
+    private Map<UUID, AppendPlanner.Existing> existing(Collection<UUID> ids, Map<UUID, Orphan> orphans) {
         List<Map<String, AttributeValue>> keys = new ArrayList<>(ids.size());
         for (UUID id : ids) keys.add(key(DynamoDbTable.ID_PREFIX + id, 0));
         Map<UUID, AppendPlanner.Existing> found = new HashMap<>();
         for (Map<String, AttributeValue> item : batchGet(keys)) {
             UUID id = UUID.fromString(item.get(PK).s().substring(DynamoDbTable.ID_PREFIX.length()));
-            found.put(id, new AppendPlanner.Existing(id, item.get(A_STREAM).s(), num(item, A_VER), num(item, A_POS)));
+            String stream = item.get(A_STREAM).s();
+            long position = num(item, A_POS);
+            RecordedEvent there = eventAt(position);
+            if (there != null && there.id().equals(id)) {
+                found.put(id, new AppendPlanner.Existing(id, stream, num(item, A_VER), position));
+            } else {
+                orphans.put(id, new Orphan(stream, position));
+            }
         }
         return found;
+    }
+
+    /** The committed event at a position, or null. */
+    private RecordedEvent eventAt(long position) {
+        QueryRequest q = QueryRequest.builder().tableName(table).consistentRead(true).scanIndexForward(false).limit(1)
+                .keyConditionExpression("#pk = :pk AND #sk <= :p")
+                .expressionAttributeNames(Map.of("#pk", PK, "#sk", SK))
+                .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(DynamoDbTable.logPartition(position)),
+                        ":p", n(position)))
+                .build();
+        for (Map<String, AttributeValue> item : client.query(q).items()) {
+            LogChunk c = LogChunk.of(item);
+            if (c.covers(position)) return c.event(position);
+        }
+        return null;
     }
 
     /** Strongly consistent reads of up to any number of keys, 100 per request, unprocessed keys retried. */
@@ -498,6 +606,87 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
         return item == null || item.isEmpty() ? 0 : num(item, A_HEAD);
     }
 
+    /** A log chunk: the events of one append at positions {@code first..first+count-1}, within one bucket. */
+    record LogChunk(long first, StreamId stream, long firstVersion, Instant at, List<AttributeValue> events) {
+        static LogChunk of(Map<String, AttributeValue> item) {
+            return new LogChunk(num(item, SK), StreamId.of(item.get(A_STREAM).s()), num(item, A_VER),
+                    fromMicros(num(item, A_AT)), item.get(A_EVENTS).l());
+        }
+
+        long last() {
+            return first + events.size() - 1;
+        }
+
+        boolean covers(long position) {
+            return position >= first && position <= last();
+        }
+
+        RecordedEvent event(long position) {
+            int k = (int) (position - first);
+            return DynamoDbEventStore.event(events.get(k).m(), stream, firstVersion + k, position, at);
+        }
+    }
+
+    /** A stream chunk: the events of one append at versions {@code first..first+count-1}. */
+    record StreamChunk(long first, long firstPosition, Instant at, List<AttributeValue> events) {
+        static StreamChunk of(Map<String, AttributeValue> item) {
+            return new StreamChunk(num(item, SK), num(item, A_POS), fromMicros(num(item, A_AT)), item.get(A_EVENTS).l());
+        }
+
+        long last() {
+            return first + events.size() - 1;
+        }
+
+        RecordedEvent event(StreamId stream, long version) {
+            int k = (int) (version - first);
+            return DynamoDbEventStore.event(events.get(k).m(), stream, version, firstPosition + k, at);
+        }
+    }
+
+    private static RecordedEvent event(Map<String, AttributeValue> m, StreamId stream, long version, long position, Instant at) {
+        AttributeValue meta = m.get(A_META);
+        return new RecordedEvent(UUID.fromString(m.get(A_ID).s()), stream, version, position, m.get(A_TYPE).s(),
+                m.get(A_DATA).s().getBytes(StandardCharsets.UTF_8),
+                meta == null ? dev.facta.store.Metadata.empty() : MetadataCodec.fromJson(meta.s()), at);
+    }
+
+    /**
+     * The chunks of one partition that hold sort keys {@code from..to}: the one that starts at or
+     * before {@code from} (found by reading downwards from it, not below {@code floor}), then those
+     * starting after it, lazily page by page.
+     */
+    private Iterable<Map<String, AttributeValue>> chunksFrom(String partition, long floor, long from, long to, int pageSize) {
+        QueryRequest before = QueryRequest.builder().tableName(table).consistentRead(true).scanIndexForward(false).limit(1)
+                .keyConditionExpression("#pk = :pk AND #sk BETWEEN :floor AND :from")
+                .expressionAttributeNames(Map.of("#pk", PK, "#sk", SK))
+                .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(partition), ":floor", n(floor), ":from", n(from)))
+                .build();
+        List<Map<String, AttributeValue>> first = client.query(before).items();
+        if (from >= to) return first;
+        QueryRequest after = QueryRequest.builder().tableName(table).consistentRead(true).limit(pageSize)
+                .keyConditionExpression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                .expressionAttributeNames(Map.of("#pk", PK, "#sk", SK))
+                .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(partition), ":from", n(from + 1), ":to", n(to)))
+                .build();
+        Iterable<Map<String, AttributeValue>> rest = client.queryPaginator(after).items();
+        return () -> new java.util.Iterator<>() {
+            final java.util.Iterator<Map<String, AttributeValue>> head = first.iterator();
+            java.util.Iterator<Map<String, AttributeValue>> tail;
+
+            @Override
+            public boolean hasNext() {
+                if (head.hasNext()) return true;
+                if (tail == null) tail = rest.iterator();
+                return tail.hasNext();
+            }
+
+            @Override
+            public Map<String, AttributeValue> next() {
+                return hasNext() ? (head.hasNext() ? head.next() : tail.next()) : null;
+            }
+        };
+    }
+
     @Override
     public AllSlice readAll(long fromPosition, int maxCount, EventFilter filter) {
         checkOpen();
@@ -510,25 +699,22 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
         long scanEnd = next + Math.max(MAX_SCAN, max);
         int waits = 0;
         while (out.size() < max && next <= head && next < scanEnd) {
-            long bucketEnd = (next / DynamoDbTable.LOG_BUCKET + 1) * DynamoDbTable.LOG_BUCKET - 1;
-            long to = Math.min(head, bucketEnd);
-            int want = (int) Math.min(to - next + 1, f.isAll() ? max - out.size() : 1_000);
-            QueryRequest q = QueryRequest.builder().tableName(table).consistentRead(true)
-                    .keyConditionExpression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                    .expressionAttributeNames(Map.of("#pk", PK, "#sk", SK))
-                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(DynamoDbTable.logPartition(next)),
-                            ":from", n(next), ":to", n(to)))
-                    .limit(want).build();
-            List<Map<String, AttributeValue>> items = client.query(q).items();
+            long bucketStart = next / DynamoDbTable.LOG_BUCKET * DynamoDbTable.LOG_BUCKET;
+            long to = Math.min(head, bucketStart + DynamoDbTable.LOG_BUCKET - 1);
             long before = next;
-            for (Map<String, AttributeValue> item : items) {
-                if (num(item, SK) != next) break; // a committed position not visible yet: wait for it below
-                next++;
-                RecordedEvent e = logEvent(item);
-                if (f.test(e)) {
-                    out.add(e);
-                    if (out.size() == max) break;
+            chunks:
+            for (Map<String, AttributeValue> item : chunksFrom(DynamoDbTable.logPartition(next), bucketStart, next, to, 100)) {
+                LogChunk c = LogChunk.of(item);
+                if (!c.covers(next)) break; // a committed position not visible yet: wait for it below
+                for (long p = next; p <= c.last(); p++) {
+                    RecordedEvent e = c.event(p);
+                    next = p + 1;
+                    if (f.test(e)) {
+                        out.add(e);
+                        if (out.size() == max) break chunks;
+                    }
                 }
+                if (next > to) break;
             }
             if (next == before) {
                 // Position `next` is at or below the counter, so its transaction committed; never skip it.
@@ -537,18 +723,6 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
             }
         }
         return new AllSlice(out, next, next > head);
-    }
-
-    private RecordedEvent logEvent(Map<String, AttributeValue> item) {
-        return event(item, StreamId.of(item.get(A_STREAM).s()), num(item, A_VER), num(item, SK));
-    }
-
-    private static RecordedEvent event(Map<String, AttributeValue> item, StreamId stream, long version, long position) {
-        AttributeValue meta = item.get(A_META);
-        return new RecordedEvent(UUID.fromString(item.get(A_ID).s()), stream, version, position, item.get(A_TYPE).s(),
-                item.get(A_DATA).s().getBytes(StandardCharsets.UTF_8),
-                meta == null ? dev.facta.store.Metadata.empty() : MetadataCodec.fromJson(meta.s()),
-                fromMicros(num(item, A_AT)));
     }
 
     @Override
@@ -566,7 +740,8 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
             long lo = forward ? Math.max(first, fromVersion) : first;
             long hi = forward ? h.last() : Math.min(fromVersion, h.last());
             if (max == 0 || lo > hi) return List.of();
-            List<RecordedEvent> out = readVersions(stream, lo, hi, forward, max, h.metadata());
+            List<RecordedEvent> out = forward ? readForward(stream, lo, hi, max, h.metadata())
+                    : readBackward(stream, lo, hi, max, h.metadata());
             if (out != null) return out;
             if (attempt >= 200) {
                 throw new FactaException("stream '" + stream + "' in DynamoDB table '" + table
@@ -576,28 +751,47 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
         }
     }
 
-    /** The visible events between two versions, or null when a version the head covers is not readable yet. */
-    private List<RecordedEvent> readVersions(StreamId stream, long lo, long hi, boolean forward, int max, StreamMetadata m) {
-        QueryRequest q = QueryRequest.builder().tableName(table).consistentRead(true).scanIndexForward(forward)
-                .keyConditionExpression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
-                .expressionAttributeNames(Map.of("#pk", PK, "#sk", SK))
-                .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(DynamoDbTable.STREAM_PREFIX + stream.value()),
-                        ":lo", n(lo), ":hi", n(hi)))
-                .limit(Math.min(max, 1_000)).build();
+    /** Versions {@code lo..hi} upwards, or null when one the head covers is not readable yet. */
+    private List<RecordedEvent> readForward(StreamId stream, long lo, long hi, int max, StreamMetadata m) {
         Instant now = Instant.now(clock);
         List<RecordedEvent> out = new ArrayList<>();
-        long expected = forward ? lo : hi;
-        for (Map<String, AttributeValue> item : client.queryPaginator(q).items()) {
-            long version = num(item, SK);
-            if (version != expected) return null;
-            expected += forward ? 1 : -1;
-            RecordedEvent e = event(item, stream, version, num(item, A_POS));
-            if (m.visibleByAge(e.recordedAt(), now)) {
-                out.add(e);
+        long next = lo;
+        for (Map<String, AttributeValue> item : chunksFrom(DynamoDbTable.STREAM_PREFIX + stream.value(), 0, lo, hi, 100)) {
+            StreamChunk c = StreamChunk.of(item);
+            if (c.first() > next || c.last() < next) return null;
+            for (; next <= Math.min(c.last(), hi); next++) {
+                if (!m.visibleByAge(c.at(), now)) continue;
+                out.add(c.event(stream, next));
                 if (out.size() == max) return out;
             }
+            if (next > hi) return out;
         }
-        return expected == (forward ? hi + 1 : lo - 1) ? out : null;
+        return next > hi ? out : null;
+    }
+
+    /** Versions {@code hi..lo} downwards, or null when one the head covers is not readable yet. */
+    private List<RecordedEvent> readBackward(StreamId stream, long lo, long hi, int max, StreamMetadata m) {
+        QueryRequest q = QueryRequest.builder().tableName(table).consistentRead(true).scanIndexForward(false)
+                .limit(Math.min(max, 100))
+                .keyConditionExpression("#pk = :pk AND #sk BETWEEN :zero AND :hi")
+                .expressionAttributeNames(Map.of("#pk", PK, "#sk", SK))
+                .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(DynamoDbTable.STREAM_PREFIX + stream.value()),
+                        ":zero", n(0), ":hi", n(hi)))
+                .build();
+        Instant now = Instant.now(clock);
+        List<RecordedEvent> out = new ArrayList<>();
+        long next = hi;
+        for (Map<String, AttributeValue> item : client.queryPaginator(q).items()) {
+            StreamChunk c = StreamChunk.of(item);
+            if (c.first() > next || c.last() < next) return null;
+            for (; next >= Math.max(c.first(), lo); next--) {
+                if (!m.visibleByAge(c.at(), now)) continue;
+                out.add(c.event(stream, next));
+                if (out.size() == max) return out;
+            }
+            if (next < lo) return out;
+        }
+        return next < lo ? out : null;
     }
 
     // ---- streams -------------------------------------------------------------------------
