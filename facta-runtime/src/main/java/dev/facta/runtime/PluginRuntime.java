@@ -178,9 +178,14 @@ public final class PluginRuntime implements AutoCloseable {
 
     /** Loads and starts a plugin object (its classes are the runtime's). */
     public void load(Plugin plugin) {
+        load(plugin, "embedded");
+    }
+
+    /** Loads and starts a plugin object, naming where it comes from ({@code remote} for the remote plugin host). */
+    public void load(Plugin plugin, String source) {
         lifecycle.lock();
         try {
-            addAndStart(List.of(new Slot(plugin, "embedded", null)));
+            addAndStart(List.of(new Slot(plugin, source, null)));
         } finally {
             lifecycle.unlock();
         }
