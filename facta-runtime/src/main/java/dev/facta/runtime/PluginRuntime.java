@@ -253,6 +253,7 @@ public final class PluginRuntime implements AutoCloseable {
             cancelPending(slot);
             slot.attempts = 0;
             slot.consecutive.set(0);
+            slot.counters.restarts.increment();
             if (!enabled(id)) {
                 slot.state = PluginState.LOADED;
                 return;
