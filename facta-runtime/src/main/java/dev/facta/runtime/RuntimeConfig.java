@@ -112,7 +112,9 @@ public record RuntimeConfig(String storage, Path pluginsDirectory, Integer admin
             keys(p, path + ".", Set.of("enabled", "settings"));
             Object enabled = p.getOrDefault("enabled", true);
             if (!(enabled instanceof Boolean b)) throw new InvalidInputException(path + ".enabled", "enabled must be true or false");
-            plugins.put(e.getKey(), new PluginConfig(b, map(p.getOrDefault("settings", Map.of()), path + ".settings")));
+            Map<String, Object> settings = map(p.getOrDefault("settings", Map.of()), path + ".settings");
+            textKeys(settings, path + ".settings");
+            plugins.put(e.getKey(), new PluginConfig(b, settings));
         }
         return new RuntimeConfig(storage, dir, adminPort, token, remotePort, initial, max, restartAfter, health, defaults, services, plugins);
     }
@@ -176,6 +178,22 @@ public record RuntimeConfig(String storage, Path pluginsDirectory, Integer admin
             if (!(k instanceof String)) throw new InvalidInputException(path, path + " has a key that is not text: " + k);
         }
         return (Map<String, Object>) m;
+    }
+
+    /** Settings reach plugins as JSON-like maps: every key, however deep, must be text. */
+    private static void textKeys(Object v, String path) {
+        if (v instanceof Map<?, ?> m) {
+            for (var e : m.entrySet()) {
+                if (!(e.getKey() instanceof String k)) {
+                    throw new InvalidInputException(path, path + " has the key " + e.getKey()
+                            + ", which YAML read as a " + (e.getKey() == null ? "null" : e.getKey().getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT))
+                            + "; quote it (YAML reads on, off, yes, no as booleans)");
+                }
+                textKeys(e.getValue(), path + "." + k);
+            }
+        } else if (v instanceof java.util.List<?> l) {
+            for (int i = 0; i < l.size(); i++) textKeys(l.get(i), path + "[" + i + "]");
+        }
     }
 
     private static void keys(Map<String, Object> m, String prefix, Set<String> allowed) {

@@ -72,6 +72,7 @@ class RuntimeConfigTest {
         assertField("plugins: [a, b]", "plugins");
         assertField("runtime: {storage: [unclosed", "config");
         assertField("extra: 1", "extra");
+        assertField("plugins: {a: {settings: {lamps: [{on: true}]}}}", "plugins.a.settings.lamps[0]");
     }
 
     private static void assertField(String yaml, String field) {
