@@ -140,8 +140,8 @@ final class RuntimeCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "unload", description = "Stop a plugin and remove it with its services and subscriptions.")
-    static final class Unload implements Callable<Integer> {
+    /** A command acting on one plugin: the request it sends and what it prints of the answer. */
+    abstract static class PluginAction implements Callable<Integer> {
         @ParentCommand
         RuntimeCommand parent;
         @Spec
@@ -149,28 +149,29 @@ final class RuntimeCommand implements Callable<Integer> {
         @Parameters(paramLabel = "PLUGIN", description = "The plugin's id.")
         String id;
 
+        abstract String act();
+
         @Override
         public Integer call() {
-            parent.request("DELETE", "/plugins/" + id, null);
-            spec.commandLine().getOut().println("unloaded " + id);
+            spec.commandLine().getOut().println(act());
             return Main.OK;
         }
     }
 
-    @Command(name = "restart", description = "Stop and start a plugin now, forgetting its backoff.")
-    static final class Restart implements Callable<Integer> {
-        @ParentCommand
-        RuntimeCommand parent;
-        @Spec
-        CommandSpec spec;
-        @Parameters(paramLabel = "PLUGIN", description = "The plugin's id.")
-        String id;
-
+    @Command(name = "unload", description = "Stop a plugin and remove it with its services and subscriptions.")
+    static final class Unload extends PluginAction {
         @Override
-        public Integer call() {
-            JsonNode p = parent.request("POST", "/plugins/" + id + "/restart", null);
-            spec.commandLine().getOut().println("restarted " + id + ": " + p.path("state").asString());
-            return Main.OK;
+        String act() {
+            parent.request("DELETE", "/plugins/" + id, null);
+            return "unloaded " + id;
+        }
+    }
+
+    @Command(name = "restart", description = "Stop and start a plugin now, forgetting its backoff.")
+    static final class Restart extends PluginAction {
+        @Override
+        String act() {
+            return "restarted " + id + ": " + parent.request("POST", "/plugins/" + id + "/restart", null).path("state").asString();
         }
     }
 

@@ -30,16 +30,21 @@ class RuntimeServerTest {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    @Test
-    void the_admin_endpoint_lists_loads_unloads_and_restarts_plugins_and_the_file_is_reloaded_when_it_changes() throws Exception {
-        Path config = dir.resolve("runtime.yaml");
-        Files.writeString(config, """
+    /** A configuration with an admin endpoint and one plugin disabled. */
+    private String config(String disabled) {
+        return """
                 runtime:
                   storage: sqlite:%s
                   admin: {port: 0, token: s3cret}
                 plugins:
-                  b: {enabled: false}
-                """.formatted(dir.resolve("kv.db")));
+                  %s: {enabled: false}
+                """.formatted(dir.resolve("kv.db"), disabled);
+    }
+
+    @Test
+    void the_admin_endpoint_lists_loads_unloads_and_restarts_plugins_and_the_file_is_reloaded_when_it_changes() throws Exception {
+        Path config = dir.resolve("runtime.yaml");
+        Files.writeString(config, config("b"));
         List<String> log = new CopyOnWriteArrayList<>();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (RuntimeServer server = RuntimeServer.start(config, b -> b.discoverClasspath(false)
@@ -72,13 +77,7 @@ class RuntimeServerTest {
             assertThat(meters.find("facta.runtime.plugin.up").tag("plugin", "leaky").gauge()).isNull();
 
             // the file changes: b is enabled, a disabled, without a restart of the runtime
-            Files.writeString(config, """
-                    runtime:
-                      storage: sqlite:%s
-                      admin: {port: 0, token: s3cret}
-                    plugins:
-                      a: {enabled: false}
-                    """.formatted(dir.resolve("kv.db")));
+            Files.writeString(config, config("a"));
             Files.setLastModifiedTime(config, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
             Await.until(Duration.ofSeconds(10), "the new configuration applied", () -> log.contains("start b") && log.contains("stop a"));
             assertThat(send("GET", port, "/health", null, null).body()).contains("\"a\":\"disabled\"", "\"b\":\"running\"");

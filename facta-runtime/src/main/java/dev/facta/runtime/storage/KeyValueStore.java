@@ -21,7 +21,9 @@ public interface KeyValueStore extends AutoCloseable {
     Map<String, String> getMany(String namespace, Collection<String> keys);
 
     /** @param ttl null for no expiry */
-    void set(String namespace, String key, String value, Duration ttl);
+    default void set(String namespace, String key, String value, Duration ttl) {
+        setMany(namespace, Map.of(key, value), ttl);
+    }
 
     void setMany(String namespace, Map<String, String> entries, Duration ttl);
 

@@ -22,8 +22,7 @@ import java.util.Optional;
  * Subclasses give connections and the dialect's upsert and prefix test.
  */
 public abstract class SqlKeyValueStore implements KeyValueStore {
-    /** The upsert both SQLite and PostgreSQL understand; {@code %s} is the table. */
-    protected static final String UPSERT = "INSERT INTO %s (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)"
+    private static final String UPSERT = "INSERT INTO %s (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)"
             + " ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at";
 
     protected final String table;
@@ -37,8 +36,10 @@ public abstract class SqlKeyValueStore implements KeyValueStore {
 
     protected abstract void release(Connection c) throws SQLException;
 
-    /** An upsert of (namespace, key, value, expires_at). */
-    protected abstract String upsertSql();
+    /** An upsert of (namespace, key, value, expires_at); both SQLite and PostgreSQL take this one. */
+    protected String upsertSql() {
+        return UPSERT.formatted(table);
+    }
 
     /** A condition true when {@code key} starts with the parameter. */
     protected abstract String startsWithSql();
@@ -117,11 +118,6 @@ public abstract class SqlKeyValueStore implements KeyValueStore {
         Map<String, String> ordered = new LinkedHashMap<>();
         for (String k : keys) if (found.containsKey(k)) ordered.put(k, found.get(k));
         return ordered;
-    }
-
-    @Override
-    public void set(String namespace, String key, String value, Duration ttl) {
-        setMany(namespace, Map.of(key, value), ttl);
     }
 
     @Override

@@ -57,11 +57,6 @@ public final class SqliteKeyValueStore extends SqlKeyValueStore {
     }
 
     @Override
-    protected String upsertSql() {
-        return UPSERT.formatted(table);
-    }
-
-    @Override
     protected String startsWithSql() {
         return "instr(key, ?) = 1";
     }

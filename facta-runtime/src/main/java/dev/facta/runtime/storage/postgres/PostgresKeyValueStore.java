@@ -64,11 +64,6 @@ public final class PostgresKeyValueStore extends SqlKeyValueStore {
     }
 
     @Override
-    protected String upsertSql() {
-        return UPSERT.formatted(table);
-    }
-
-    @Override
     protected String startsWithSql() {
         return "starts_with(key, ?)";
     }

@@ -82,11 +82,6 @@ public final class RedisKeyValueStore implements KeyValueStore {
     }
 
     @Override
-    public void set(String namespace, String key, String value, Duration ttl) {
-        setMany(namespace, Map.of(key, value), ttl);
-    }
-
-    @Override
     public void setMany(String namespace, Map<String, String> entries, Duration ttl) {
         if (entries.isEmpty()) return;
         redis(() -> {
