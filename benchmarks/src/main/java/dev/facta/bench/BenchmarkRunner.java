@@ -12,7 +12,7 @@ import java.util.function.Consumer;
  * {@link BenchResult}). Each measured run, and each warm-up, gets a fresh store.
  *
  * <pre>
- * java dev.facta.bench.BenchmarkRunner [--store memory,sqlite,postgres|URL] [--scenario a,b|all]
+ * java dev.facta.bench.BenchmarkRunner [--store memory,sqlite,postgres,dynamodb|URL] [--scenario a,b|all]
  *      [--impl facta|rawjdbc|both] [--scale 0.1 | --events N] [--page-size N] [--no-warmup]
  * </pre>
  */
@@ -75,6 +75,9 @@ public final class BenchmarkRunner {
     private String whySkipped(StoreTarget target, Scenario scenario, Impl impl) {
         if (impl == Impl.RAWJDBC && target.kind() == StoreKind.MEMORY) {
             return "plain JDBC has no in-memory store";
+        }
+        if (impl == Impl.RAWJDBC && target.kind() == StoreKind.DYNAMODB) {
+            return "plain JDBC has no DynamoDB store";
         }
         if ((scenario == Scenario.LOAD_AGGREGATE || scenario == Scenario.LOAD_AGGREGATE_SNAPSHOTS) && impl == Impl.RAWJDBC) {
             return "aggregates are a Facta notion";

@@ -1,6 +1,10 @@
 package dev.facta.bench;
 
 import dev.facta.FactaException;
+import dev.facta.dynamodb.DynamoDbEventStore;
+import dev.facta.dynamodb.DynamoDbLocal;
+import dev.facta.dynamodb.DynamoDbProvider;
+import dev.facta.dynamodb.DynamoDbTable;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,8 +19,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
- * A store made for one run and removed after it: a temp SQLite file, or a database
- * {@code facta_bench_<random>} created on the target PostgreSQL server and dropped on close.
+ * A store made for one run and removed after it: a temp SQLite file, a database
+ * {@code facta_bench_<random>} created on the target PostgreSQL server and dropped on close, or a
+ * DynamoDB table {@code facta-bench-<random>} deleted on close.
  */
 public final class FreshStore implements AutoCloseable {
     private final StoreKind kind;
@@ -47,7 +52,25 @@ public final class FreshStore implements AutoCloseable {
             case MEMORY -> new FreshStore(StoreKind.MEMORY, "memory:", null, () -> { });
             case SQLITE -> sqlite(target.directory());
             case POSTGRES -> postgres(target.server());
+            case DYNAMODB -> dynamodb(target.dynamoEndpoint());
         };
+    }
+
+    /**
+     * A fresh table on the named endpoint, else on {@code FACTA_BENCH_DYNAMODB_ENDPOINT}, else on
+     * DynamoDB Local started once in this process (from facta-dynamodb's test-jar).
+     */
+    private static FreshStore dynamodb(String endpoint) {
+        String env = System.getenv("FACTA_BENCH_DYNAMODB_ENDPOINT");
+        String at = endpoint != null ? endpoint
+                : env != null && !env.isBlank() ? env.trim() : DynamoDbLocal.shared().endpoint().toString();
+        String table = "facta-bench-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4);
+        String url = "dynamodb:" + table + "?endpoint=" + at;
+        return new FreshStore(StoreKind.DYNAMODB, url, null, () -> {
+            try (DynamoDbEventStore s = DynamoDbProvider.builder(url).createTable(false).open()) {
+                DynamoDbTable.delete(s.client(), table);
+            }
+        });
     }
 
     private static FreshStore sqlite(Path directory) {

@@ -4,7 +4,8 @@ package dev.facta.bench;
 public enum StoreKind {
     MEMORY("memory"),
     SQLITE("sqlite"),
-    POSTGRES("postgres");
+    POSTGRES("postgres"),
+    DYNAMODB("dynamodb");
 
     private final String id;
 

@@ -106,7 +106,7 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
     /** Attribute names, short because DynamoDB counts them in every item's size. */
     static final String A_HEAD = "lp", A_LAST = "lv", A_DELETED = "dl", A_MAX_COUNT = "mc", A_MAX_AGE = "ma",
             A_TRUNCATE = "tb", A_ID = "id", A_TYPE = "ty", A_DATA = "da", A_META = "me", A_POS = "po",
-            A_VER = "ve", A_STREAM = "st", A_AT = "at", A_COUNT = "nn", A_EVENTS = "ev";
+            A_VER = "ve", A_STREAM = "st", A_AT = "at", A_EVENTS = "ev";
     /** Bytes an event costs in a chunk besides its data, metadata and type (a generous bound). */
     private static final int EVENT_OVERHEAD = 64;
     /** Bytes an item costs besides its events: keys, stream name excluded (a generous bound). */
@@ -125,6 +125,13 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
     private final Clock clock;
     private final AppendCoalescer coalescer;
     private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
+    /**
+     * Streams' states as this instance last read or wrote them, to plan without reading them
+     * again. Safe against other processes: a write planned on a stale state fails its head
+     * condition and is planned again from fresh reads, and a failure is never reported from it.
+     */
+    private final Map<StreamId, AppendPlanner.StreamState> heads = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_CACHED_HEADS = 100_000;
     /** The counter as this instance last wrote or read it; -1: unknown (read it before planning). */
     private long knownHead = -1; // only touched by the coalescer's thread
     private volatile boolean closed;
@@ -145,7 +152,7 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
                 throw e;
             }
         }
-        this.coalescer = new AppendCoalescer("dynamodb-" + table, b.maxBatchEvents, this::writeBatch);
+        this.coalescer = new AppendCoalescer("dynamodb-" + table, b.maxBatchEvents, b.linger, this::writeBatch);
     }
 
     public static Builder builder(String table) {
@@ -162,6 +169,7 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
         private boolean createTable = true;
         private StoreLimits limits = LIMITS;
         private int maxBatchEvents = 1_000;
+        private Duration linger = Duration.ofMillis(2);
         private Clock clock = Clock.systemUTC();
 
         private Builder(String table) {
@@ -219,6 +227,17 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
             return this;
         }
 
+        /**
+         * How long the writer waits for the callers of its previous transaction to come back before
+         * it starts the next one (default 2 ms): a transaction costs DynamoDB about the same for one
+         * append as for twenty, so sharing one is worth a short wait.
+         */
+        public Builder linger(Duration linger) {
+            if (linger.isNegative()) throw new IllegalArgumentException("linger must not be negative");
+            this.linger = linger;
+            return this;
+        }
+
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
@@ -266,23 +285,29 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
     /** A bound on what the append weighs in its commit: its events twice (stream and log chunks), its id items. */
     private static long commitBytes(PreparedAppend a) {
         long streamBytes = utf8Length(a.stream().value());
-        long events = 0;
-        for (PreparedEvent e : a.events()) events += eventBytes(e);
-        int runs = runsBound(a, events);
-        return 2 * events + 2L * runs * (ITEM_OVERHEAD + streamBytes) + a.events().size() * (ITEM_OVERHEAD + streamBytes)
-                + ITEM_OVERHEAD + streamBytes;
+        long events = eventBytes(a);
+        return 2 * events + a.events().size() * (ITEM_OVERHEAD + 2 * streamBytes)
+                + (long) (chunksBound(events, 0) + 2) * (ITEM_OVERHEAD + streamBytes);
     }
 
-    /** How many chunk runs the append may be cut into (by bytes and by log buckets), whatever its position. */
-    private static int runsBound(PreparedAppend a, long eventBytes) {
-        return (int) (2 + eventBytes / (CHUNK_BYTES - MAX_EVENT_BYTES) + a.events().size() / DynamoDbTable.LOG_BUCKET);
+    private static long eventBytes(PreparedAppend a) {
+        long n = 0;
+        for (PreparedEvent e : a.events()) n += eventBytes(e);
+        return n;
     }
 
-    /** Items of the append in a transaction beside the counter: two per run, its ids, its head. */
+    /**
+     * How many chunk items events of this weight are cut into at most: a chunk is cut before an
+     * event that would take it past {@link #CHUNK_BYTES}, so every chunk but the last holds more
+     * than {@code CHUNK_BYTES - MAX_EVENT_BYTES}; log chunks are cut at bucket boundaries too.
+     */
+    private static int chunksBound(long bytes, long buckets) {
+        return (int) (1 + bytes / (CHUNK_BYTES - MAX_EVENT_BYTES) + buckets);
+    }
+
+    /** Items of the append beside the log chunks and the counter: its stream chunks, its ids, its head. */
     private static int itemsBound(PreparedAppend a) {
-        long events = 0;
-        for (PreparedEvent e : a.events()) events += eventBytes(e);
-        return 2 * runsBound(a, events) + a.events().size() + 1;
+        return chunksBound(eventBytes(a), 0) + a.events().size() + 1;
     }
 
     private static long utf8Length(String s) {
@@ -305,31 +330,41 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
      */
     private void writeBatch(List<AppendCoalescer.Pending> batch) {
         List<AppendCoalescer.Pending> chunk = new ArrayList<>();
-        int items = 1; // the counter
+        int items = 0;
         long bytes = 0;
+        long events = 0;
         for (AppendCoalescer.Pending p : batch) {
             PreparedAppend a = p.append();
             int more = itemsBound(a);
             long moreBytes = commitBytes(a);
-            if (1 + more > MAX_TRANSACTION_ITEMS) {
+            if (transactionItems(more, moreBytes, a.events().size()) > MAX_TRANSACTION_ITEMS) {
                 if (!chunk.isEmpty()) writeChunk(chunk, false);
                 chunk.clear();
-                items = 1;
+                items = 0;
                 bytes = 0;
+                events = 0;
                 writeChunk(List.of(p), true);
                 continue;
             }
-            if (!chunk.isEmpty() && (items + more > MAX_TRANSACTION_ITEMS || bytes + moreBytes > MAX_TRANSACTION_BYTES)) {
+            if (!chunk.isEmpty() && (transactionItems(items + more, bytes + moreBytes, events + a.events().size())
+                    > MAX_TRANSACTION_ITEMS || bytes + moreBytes > MAX_TRANSACTION_BYTES)) {
                 writeChunk(chunk, false);
                 chunk.clear();
-                items = 1;
+                items = 0;
                 bytes = 0;
+                events = 0;
             }
             chunk.add(p);
             items += more;
             bytes += moreBytes;
+            events += a.events().size();
         }
         if (!chunk.isEmpty()) writeChunk(chunk, false);
+    }
+
+    /** Items of a transaction: the appends' own, the log chunks (cut by size and bucket) and the counter. */
+    private static int transactionItems(int appendItems, long bytes, long events) {
+        return appendItems + chunksBound(bytes / 2, 1 + events / DynamoDbTable.LOG_BUCKET) + 1;
     }
 
     /** One attempt's knowledge of id items that point at nothing committed, and so may be replaced. */
@@ -344,12 +379,20 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
             streams.add(p.append().stream());
         }
         boolean checkAllIds = false;
+        boolean trustCache = true;
         for (int attempt = 1; ; attempt++) {
             long head = knownHead >= 0 ? knownHead : readHead();
-            Map<StreamId, AppendPlanner.StreamState> states = readStates(streams);
+            Map<StreamId, AppendPlanner.StreamState> states = trustCache ? cachedStates(appends) : null;
+            boolean cached = states != null;
+            if (!cached) states = readStates(streams);
             Map<UUID, Orphan> orphans = new HashMap<>();
             AppendPlanner.Plan plan = AppendPlanner.plan(appends, head,
-                    AppendPlanner.Lookup.of(states, ids -> existing(ids, orphans)), checkAllIds);
+                    AppendPlanner.Lookup.of(states, ids -> existing(ids, head, orphans)), checkAllIds);
+            if (cached && plan.outcomes().stream().anyMatch(o -> o instanceof AppendPlanner.Failed)) {
+                // a failure is only reported from fresh reads: the cache may lag behind another process
+                trustCache = false;
+                continue;
+            }
             if (plan.writes().isEmpty()) {
                 resolve(chunk, plan);
                 return;
@@ -369,11 +412,15 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
                 sent = items;
                 client.transactWriteItems(r -> r.transactItems(items));
                 knownHead = plan.head();
+                if (heads.size() > MAX_CACHED_HEADS) heads.clear();
+                plan.versions().forEach((stream, version) -> heads.put(stream, new AppendPlanner.StreamState(version, false)));
                 resolve(chunk, plan);
                 for (Runnable listener : appendListeners) listener.run();
                 return;
             } catch (TransactionCanceledException cancelled) {
                 knownHead = -1;
+                trustCache = false;
+                streams.forEach(heads::remove);
                 Conflict why = conflict(cancelled, sent);
                 if (why == Conflict.EVENT_ID) checkAllIds = true;
                 if (attempt >= MAX_ATTEMPTS) {
@@ -438,48 +485,50 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
         return items;
     }
 
-    /** The chunks of every write, the heads of the streams written, and the counter. */
+    /**
+     * The stream chunks of every write (cut by size), the log chunks of the whole transaction
+     * (its positions in order, cut by size and at bucket boundaries), the heads and the counter.
+     */
     private List<TransactWriteItem> commitItems(AppendPlanner.Plan plan, long head,
                                                 Map<StreamId, AppendPlanner.StreamState> states) {
         List<TransactWriteItem> items = new ArrayList<>();
         long at = micros(Instant.now(clock));
+        List<AttributeValue> log = new ArrayList<>();
+        long logFirst = head + 1;
+        long logBytes = 0;
         for (AppendPlanner.Write w : plan.writes()) {
             String stream = w.append().stream().value();
+            AttributeValue streamValue = AttributeValue.fromS(stream);
             List<PreparedEvent> events = w.append().events();
-            int runStart = 0;
+            List<AttributeValue> run = new ArrayList<>();
+            long runFirst = w.firstVersion();
             long runBytes = 0;
-            for (int i = 0; i <= events.size(); i++) {
+            for (int i = 0; i < events.size(); i++) {
+                PreparedEvent e = events.get(i);
+                long version = w.firstVersion() + i;
                 long position = w.firstPosition() + i;
-                long size = i < events.size() ? eventBytes(events.get(i)) : 0;
-                boolean cut = i == events.size() || (i > runStart
-                        && (position % DynamoDbTable.LOG_BUCKET == 0 || runBytes + size > CHUNK_BYTES));
-                if (cut) {
-                    List<AttributeValue> list = new ArrayList<>(i - runStart);
-                    for (int k = runStart; k < i; k++) list.add(eventValue(events.get(k)));
-                    AttributeValue packed = AttributeValue.fromL(list);
-                    long firstVersion = w.firstVersion() + runStart;
-                    long firstPosition = w.firstPosition() + runStart;
-
-                    Map<String, AttributeValue> streamChunk = new HashMap<>(key(DynamoDbTable.STREAM_PREFIX + stream, firstVersion));
-                    streamChunk.put(A_POS, n(firstPosition));
-                    streamChunk.put(A_COUNT, n(i - runStart));
-                    streamChunk.put(A_AT, n(at));
-                    streamChunk.put(A_EVENTS, packed);
-                    items.add(putIfAbsent(streamChunk));
-
-                    Map<String, AttributeValue> logChunk = new HashMap<>(key(DynamoDbTable.logPartition(firstPosition), firstPosition));
-                    logChunk.put(A_STREAM, AttributeValue.fromS(stream));
-                    logChunk.put(A_VER, n(firstVersion));
-                    logChunk.put(A_COUNT, n(i - runStart));
-                    logChunk.put(A_AT, n(at));
-                    logChunk.put(A_EVENTS, packed);
-                    items.add(putIfAbsent(logChunk));
-                    runStart = i;
+                long size = eventBytes(e);
+                if (!run.isEmpty() && runBytes + size > CHUNK_BYTES) {
+                    items.add(streamChunk(stream, runFirst, w.firstPosition() + (runFirst - w.firstVersion()), at, run));
+                    run = new ArrayList<>();
+                    runFirst = version;
                     runBytes = 0;
                 }
+                if (!log.isEmpty() && (position % DynamoDbTable.LOG_BUCKET == 0 || logBytes + size > CHUNK_BYTES)) {
+                    items.add(logChunk(logFirst, at, log));
+                    log = new ArrayList<>();
+                    logFirst = position;
+                    logBytes = 0;
+                }
+                AttributeValue value = eventValue(e, null, 0);
+                run.add(value);
                 runBytes += size;
+                log.add(eventValue(e, streamValue, version));
+                logBytes += size + utf8Length(stream);
             }
+            items.add(streamChunk(stream, runFirst, w.firstPosition() + (runFirst - w.firstVersion()), at, run));
         }
+        items.add(logChunk(logFirst, at, log));
         for (Map.Entry<StreamId, Long> v : plan.versions().entrySet()) {
             long before = states.getOrDefault(v.getKey(), AppendPlanner.StreamState.NONE).version();
             items.add(TransactWriteItem.builder().update(headUpdate(v.getKey(), before, v.getValue())).build());
@@ -496,8 +545,29 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
         return items;
     }
 
-    private static AttributeValue eventValue(PreparedEvent e) {
+    private TransactWriteItem streamChunk(String stream, long firstVersion, long firstPosition, long at,
+                                          List<AttributeValue> events) {
+        Map<String, AttributeValue> item = new HashMap<>(key(DynamoDbTable.STREAM_PREFIX + stream, firstVersion));
+        item.put(A_POS, n(firstPosition));
+        item.put(A_AT, n(at));
+        item.put(A_EVENTS, AttributeValue.fromL(events));
+        return putIfAbsent(item);
+    }
+
+    private TransactWriteItem logChunk(long firstPosition, long at, List<AttributeValue> events) {
+        Map<String, AttributeValue> item = new HashMap<>(key(DynamoDbTable.logPartition(firstPosition), firstPosition));
+        item.put(A_AT, n(at));
+        item.put(A_EVENTS, AttributeValue.fromL(events));
+        return putIfAbsent(item);
+    }
+
+    /** An event in a chunk; in a log chunk ({@code stream} not null) with its stream and version. */
+    private static AttributeValue eventValue(PreparedEvent e, AttributeValue stream, long version) {
         Map<String, AttributeValue> m = new HashMap<>();
+        if (stream != null) {
+            m.put(A_STREAM, stream);
+            m.put(A_VER, n(version));
+        }
         m.put(A_ID, AttributeValue.fromS(e.id().toString()));
         m.put(A_TYPE, AttributeValue.fromS(e.type()));
         m.put(A_DATA, AttributeValue.fromS(e.data()));
@@ -526,32 +596,58 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
                 .build();
     }
 
+    /**
+     * The streams' states as this instance last saw them, a stream it never saw taken to be new
+     * when every append to it expects {@code no_stream}; null when one is not known.
+     */
+    private Map<StreamId, AppendPlanner.StreamState> cachedStates(List<PreparedAppend> appends) {
+        Map<StreamId, AppendPlanner.StreamState> states = new HashMap<>();
+        Set<StreamId> unknown = new java.util.HashSet<>();
+        for (PreparedAppend a : appends) {
+            AppendPlanner.StreamState st = heads.get(a.stream());
+            if (st != null) {
+                states.put(a.stream(), st);
+            } else if (a.expected() instanceof ExpectedVersion.NoStream && !states.containsKey(a.stream())) {
+                unknown.add(a.stream());
+            } else if (!states.containsKey(a.stream()) || unknown.contains(a.stream())) {
+                return null;
+            }
+        }
+        for (StreamId s : unknown) states.put(s, AppendPlanner.StreamState.NONE);
+        return states;
+    }
+
     private Map<StreamId, AppendPlanner.StreamState> readStates(Set<StreamId> streams) {
         List<Map<String, AttributeValue>> keys = new ArrayList<>(streams.size());
         for (StreamId s : streams) keys.add(key(DynamoDbTable.STREAM_PREFIX + s.value(), DynamoDbTable.HEAD_SK));
         Map<StreamId, AppendPlanner.StreamState> states = new HashMap<>();
         for (Map<String, AttributeValue> item : batchGet(keys)) {
             Head h = Head.of(item);
-            states.put(h.stream(), new AppendPlanner.StreamState(h.last(), h.deleted()));
+            AppendPlanner.StreamState st = new AppendPlanner.StreamState(h.last(), h.deleted());
+            states.put(h.stream(), st);
+            heads.put(h.stream(), st);
         }
         return states;
     }
 
     /**
      * The ids already written, each checked against the log: an id item whose position holds
-     * another event (its commit failed, or it is being committed right now) is reported in
-     * {@code orphans} instead, so that a write may replace it.
+     * another event, or lies past the counter (its commit failed, or is under way right now), is
+     * reported in {@code orphans} instead, so that a write may replace it.
      */
-    private Map<UUID, AppendPlanner.Existing> existing(Collection<UUID> ids, Map<UUID, Orphan> orphans) {
+    private Map<UUID, AppendPlanner.Existing> existing(Collection<UUID> ids, long head, Map<UUID, Orphan> orphans) {
         List<Map<String, AttributeValue>> keys = new ArrayList<>(ids.size());
         for (UUID id : ids) keys.add(key(DynamoDbTable.ID_PREFIX + id, 0));
         Map<UUID, AppendPlanner.Existing> found = new HashMap<>();
+        List<LogChunk> seen = new ArrayList<>();
         for (Map<String, AttributeValue> item : batchGet(keys)) {
             UUID id = UUID.fromString(item.get(PK).s().substring(DynamoDbTable.ID_PREFIX.length()));
             String stream = item.get(A_STREAM).s();
             long position = num(item, A_POS);
-            RecordedEvent there = eventAt(position);
-            if (there != null && there.id().equals(id)) {
+            LogChunk chunk = position > head ? null : seen.stream().filter(c -> c.covers(position)).findFirst()
+                    .orElseGet(() -> chunkAt(position));
+            if (chunk != null && !seen.contains(chunk)) seen.add(chunk);
+            if (chunk != null && chunk.event(position).id().equals(id)) {
                 found.put(id, new AppendPlanner.Existing(id, stream, num(item, A_VER), position));
             } else {
                 orphans.put(id, new Orphan(stream, position));
@@ -560,8 +656,8 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
         return found;
     }
 
-    /** The committed event at a position, or null. */
-    private RecordedEvent eventAt(long position) {
+    /** The committed log chunk holding a position, or null. */
+    private LogChunk chunkAt(long position) {
         QueryRequest q = QueryRequest.builder().tableName(table).consistentRead(true).scanIndexForward(false).limit(1)
                 .keyConditionExpression("#pk = :pk AND #sk <= :p")
                 .expressionAttributeNames(Map.of("#pk", PK, "#sk", SK))
@@ -570,7 +666,7 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
                 .build();
         for (Map<String, AttributeValue> item : client.query(q).items()) {
             LogChunk c = LogChunk.of(item);
-            if (c.covers(position)) return c.event(position);
+            if (c.covers(position)) return c;
         }
         return null;
     }
@@ -606,11 +702,10 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
         return item == null || item.isEmpty() ? 0 : num(item, A_HEAD);
     }
 
-    /** A log chunk: the events of one append at positions {@code first..first+count-1}, within one bucket. */
-    record LogChunk(long first, StreamId stream, long firstVersion, Instant at, List<AttributeValue> events) {
+    /** A log chunk: the events of one transaction at positions {@code first..first+count-1}, within one bucket. */
+    record LogChunk(long first, Instant at, List<AttributeValue> events) {
         static LogChunk of(Map<String, AttributeValue> item) {
-            return new LogChunk(num(item, SK), StreamId.of(item.get(A_STREAM).s()), num(item, A_VER),
-                    fromMicros(num(item, A_AT)), item.get(A_EVENTS).l());
+            return new LogChunk(num(item, SK), fromMicros(num(item, A_AT)), item.get(A_EVENTS).l());
         }
 
         long last() {
@@ -622,8 +717,8 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
         }
 
         RecordedEvent event(long position) {
-            int k = (int) (position - first);
-            return DynamoDbEventStore.event(events.get(k).m(), stream, firstVersion + k, position, at);
+            Map<String, AttributeValue> m = events.get((int) (position - first)).m();
+            return DynamoDbEventStore.event(m, StreamId.of(m.get(A_STREAM).s()), num(m, A_VER), position, at);
         }
     }
 
@@ -875,6 +970,7 @@ public final class DynamoDbEventStore implements EventStore, AppendNotifier {
                         .expressionAttributeNames(Map.of("#dl", A_DELETED, "#lv", A_LAST))
                         .expressionAttributeValues(Map.of(":yes", AttributeValue.fromBool(true),
                                 ":no", AttributeValue.fromBool(false), ":seen", n(h.last()))));
+                heads.remove(stream);
                 return;
             } catch (ConditionalCheckFailedException moved) {
                 // an append or a delete came between our read and our write: decide again

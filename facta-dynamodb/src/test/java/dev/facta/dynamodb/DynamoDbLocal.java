@@ -6,11 +6,15 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * The DynamoDB the tests (and the benchmarks) talk to: the one named by
@@ -20,11 +24,12 @@ import java.util.UUID;
  *
  * <p>DynamoDB Local keeps its tables in SQLite through sqlite4java, whose native library is
  * looked up in {@code sqlite4java.library.path}. The module's build copies it there; when the
- * property is unset, the library is taken from the class path (Maven puts the
- * {@code libsqlite4java-linux-amd64} artifact on it as a plain {@code .so} file).
+ * property is unset (the benchmarks, the {@code facta} command), it is looked up next to the
+ * class path and in the local Maven repository.
  */
 public final class DynamoDbLocal {
     public static final String ENDPOINT_ENV = "FACTA_TEST_DYNAMODB_ENDPOINT";
+    private static final String SQLITE4JAVA_VERSION = "1.0.392";
     private static DynamoDbLocal shared;
 
     private final URI endpoint;
@@ -62,14 +67,31 @@ public final class DynamoDbLocal {
         }
     }
 
+    /**
+     * Points sqlite4java at its native library when no one did: a {@code libsqlite4java-linux-amd64}
+     * file on the class path, in the folder of a class path entry (a folder of copied dependencies),
+     * or in the local Maven repository.
+     */
     private static void nativeLibraryPath() {
         if (System.getProperty("sqlite4java.library.path") != null) return;
+        List<Path> candidates = new ArrayList<>();
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(entry);
-            String name = p.getFileName() == null ? "" : p.getFileName().toString();
-            if (name.startsWith("libsqlite4java-linux-amd64") && name.endsWith(".so") && Files.isRegularFile(p)) {
-                System.setProperty("sqlite4java.library.path", p.getParent().toString());
-                return;
+            Path p = Path.of(entry).toAbsolutePath();
+            candidates.add(p);
+            if (p.getParent() != null) candidates.add(p.getParent());
+        }
+        String repo = System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository");
+        candidates.add(Path.of(repo, "com/almworks/sqlite4java/libsqlite4java-linux-amd64/" + SQLITE4JAVA_VERSION));
+        for (Path c : candidates) {
+            Path dir = Files.isDirectory(c) ? c : c.getParent();
+            if (dir == null) continue;
+            try (Stream<Path> files = Files.list(dir)) {
+                if (files.anyMatch(f -> f.getFileName().toString().matches("libsqlite4java-linux-amd64.*\\.so"))) {
+                    System.setProperty("sqlite4java.library.path", dir.toString());
+                    return;
+                }
+            } catch (IOException | UncheckedIOException e) {
+                // not a readable folder: try the next
             }
         }
     }
