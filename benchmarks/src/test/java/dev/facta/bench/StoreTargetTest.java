@@ -32,6 +32,8 @@ class StoreTargetTest {
         assertThat(StoreTarget.parse("sqlite").directory()).isNull();
         assertThat(StoreTarget.parse("sqlite:/tmp/x/facta.db").directory()).isEqualTo(Path.of("/tmp/x"));
         assertThat(StoreTarget.parse("postgresql://postgres@127.0.0.1:5432/postgres").server().port()).isEqualTo(5432);
+        assertThat(StoreTarget.parse("dynamodb")).isEqualTo(StoreTarget.dynamodb(null));
+        assertThat(StoreTarget.parse("dynamodb://localhost:8000/ignored").dynamoEndpoint()).isEqualTo("http://localhost:8000");
     }
 
     @Test
