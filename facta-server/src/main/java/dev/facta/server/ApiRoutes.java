@@ -45,15 +45,13 @@ final class ApiRoutes {
             Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
 
     private final FactaServer server;
-    private final EventStore events;
     private final JsonMapper json;
     private final ServerLimits limits;
     private final Auth auth;
 
     ApiRoutes(FactaServer server) {
         this.server = server;
-        this.events = server.events();
-        this.json = server.context().json();
+        this.json = server.json();
         this.limits = server.limits();
         this.auth = server.auth();
     }
@@ -86,10 +84,18 @@ final class ApiRoutes {
             throw ApiException.tooLarge("the request body is " + declared + " bytes, more than the limit of "
                     + limits.maxRequestBytes() + " bytes");
         }
-        if (auth.required() && !open(ctx.method(), path) && !auth.authorized(ctx)) {
-            throw new ApiException(401, "unauthorized",
-                    "this server needs a token: send 'Authorization: Bearer <token>' (or log in at /admin)");
+        if (auth.required() && !open(ctx.method(), path)) {
+            FactaServer.caller(ctx, auth.authenticate(ctx).orElseThrow(ApiRoutes::unauthorized));
         }
+    }
+
+    static ApiException unauthorized() {
+        return new ApiException(401, "unauthorized",
+                "this server needs a token: send 'Authorization: Bearer <token>' (or log in at /admin)");
+    }
+
+    private EventStore events(Context ctx) {
+        return server.scope(ctx).events();
     }
 
     /** What may be reached without the token: health, the login, and the admin UI's static page and assets. */
@@ -108,7 +114,7 @@ final class ApiRoutes {
         List<EventData> batch = AppendRequest.parse(json, body(ctx), limits);
         AppendResult result;
         try {
-            result = events.append(stream, expected, batch);
+            result = events(ctx).append(stream, expected, batch);
         } catch (StreamDeletedException e) {
             throw new ApiException(409, "stream_deleted", e.getMessage());
         }
@@ -128,21 +134,27 @@ final class ApiRoutes {
         };
         long from = longParam(ctx, "from", direction == ReadDirection.FORWARD ? 0 : Long.MAX_VALUE);
         int limit = limitParam(ctx, DEFAULT_STREAM_LIMIT);
-        List<RecordedEvent> page = events.readStream(stream, from, limit, direction);
+        List<RecordedEvent> page = events(ctx).readStream(stream, from, limit, direction);
         writeEvents(ctx, page, null);
     }
 
     private void deleteStream(Context ctx) {
         StreamId stream = streamOf(ctx);
         ExpectedVersion expected = expectedVersion(ctx);
-        events.deleteStream(stream, expected);
+        events(ctx).deleteStream(stream, expected);
         ctx.status(204);
     }
 
     private void readAll(Context ctx) {
         long from = longParam(ctx, "from", 0);
         int limit = limitParam(ctx, DEFAULT_ALL_LIMIT);
-        AllSlice slice = events.readAll(from, limit);
+        EventStore store = events(ctx);
+        AllSlice slice = store.readAll(from, limit);
+        // a page whose events the caller may not read all is skipped, so an empty page still means the end of the log
+        while (slice.events().isEmpty() && !slice.endOfLog() && slice.next() > from) {
+            from = slice.next();
+            slice = store.readAll(from, limit);
+        }
         writeEvents(ctx, slice.events(), slice.next());
     }
 
@@ -155,6 +167,7 @@ final class ApiRoutes {
             if (last == Long.MAX_VALUE) throw ApiException.badRequest("Last-Event-ID is out of range: " + lastEventId);
             from = last + 1;
         }
+        FactaServer.Scope scope = server.scope(ctx);
         HttpServletResponse res = ctx.res();
         res.setStatus(200);
         res.setContentType("text/event-stream;charset=utf-8");
@@ -166,10 +179,11 @@ final class ApiRoutes {
         } catch (IOException e) {
             return; // the client has gone
         }
-        SseStream stream = new SseStream(out, json, server.heartbeat());
+        SseStream stream = new SseStream(out, json, server.heartbeat(), scope.access(),
+                () -> scope.caller().readsIn(scope.tenant()));
         server.register(stream);
         try {
-            stream.run(events, Math.max(1, from));
+            stream.run(scope.events(), Math.max(1, from));
         } finally {
             server.unregister(stream);
         }
@@ -179,12 +193,17 @@ final class ApiRoutes {
 
     private void health(Context ctx) {
         ObjectNode node = json.createObjectNode();
-        boolean details = auth.authorized(ctx);
+        java.util.Optional<Caller> caller = auth.authenticate(ctx);
+        boolean details = caller.isPresent();
         if (server.closing()) {
             node.put("status", "down");
             node.put("error", "the server is shutting down");
             ctx.status(503);
             respond(ctx, node);
+            return;
+        }
+        if (server.multiTenant()) {
+            tenantsHealth(ctx, node, caller.orElse(null));
             return;
         }
         StoreHealth.Health h = server.health().check();
@@ -204,9 +223,47 @@ final class ApiRoutes {
         respond(ctx, node);
     }
 
+    /**
+     * Health of a multi-tenant server: whether the store answers (it lists its tenants within the
+     * health timeout); an authenticated caller with a tenant also gets its tenant's head position.
+     * Nothing about other tenants, not even how many there are.
+     */
+    private void tenantsHealth(Context ctx, ObjectNode node, Caller caller) {
+        String error = null;
+        try (var probe = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            probe.submit(() -> server.tenants().tenants()).get(server.healthTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            error = "the store did not answer within " + server.healthTimeout();
+        } catch (java.util.concurrent.ExecutionException e) {
+            error = String.valueOf(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error = "interrupted";
+        }
+        node.put("status", error == null ? "up" : "down");
+        node.put("tenancy", true);
+        if (caller != null && error != null) node.put("error", error);
+        if (caller != null && error == null) {
+            try {
+                FactaServer.caller(ctx, caller);
+                FactaServer.Scope scope = server.scope(ctx);
+                node.put("tenant", scope.tenant());
+                node.put("headPosition", scope.events().headPosition());
+            } catch (ApiException e) {
+                // no tenant named or allowed: health without tenant details
+            }
+        }
+        ctx.status(error == null ? 200 : 503);
+        respond(ctx, node);
+    }
+
     private void metrics(Context ctx) {
+        if (!server.mayReadMetrics(ctx)) {
+            throw new ApiException(403, "forbidden", "the metrics count the work of every stream" + (server.multiTenant() ? " and tenant" : "")
+                    + ": they need a token with the admin flag" + (server.multiTenant() ? " and every tenant" : ""));
+        }
         ctx.contentType("text/plain; version=0.0.4; charset=utf-8");
-        ctx.result(server.context().metrics().scrape());
+        ctx.result(server.metrics().scrape());
     }
 
     private void login(Context ctx) {
@@ -216,10 +273,8 @@ final class ApiRoutes {
             throw ApiException.badRequest("the body must be {\"token\": \"...\"}");
         }
         if (auth.required()) {
-            if (!auth.validToken(token.stringValue())) {
-                throw new ApiException(401, "unauthorized", "wrong token");
-            }
-            ctx.header("Set-Cookie", auth.sessionCookieHeader(Instant.now()));
+            Caller caller = auth.byToken(token.stringValue()).orElseThrow(() -> new ApiException(401, "unauthorized", "wrong token"));
+            ctx.header("Set-Cookie", auth.sessionCookieHeader(caller.token(), Instant.now()));
         }
         ctx.header("Cache-Control", "no-store");
         ctx.status(204);
@@ -237,7 +292,7 @@ final class ApiRoutes {
                 .description("HTTP requests by method, route and status")
                 .tags("method", ctx.method().name(), "route", routeOf(ctx), "status", Integer.toString(ctx.statusCode()))
                 .serviceLevelObjectives(LATENCY_BUCKETS)
-                .register(server.context().metrics())
+                .register(server.metrics())
                 .record((long) (millis * 1_000_000.0), TimeUnit.NANOSECONDS);
     }
 

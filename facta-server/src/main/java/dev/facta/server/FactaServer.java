@@ -6,12 +6,17 @@ import dev.facta.postgres.PostgresProjectionStore;
 import dev.facta.projection.InMemoryProjectionStore;
 import dev.facta.projection.ProjectionEngine;
 import dev.facta.projection.ProjectionStore;
+import dev.facta.server.admin.AdminApi;
 import dev.facta.server.admin.AdminUi;
 import dev.facta.sqlite.SqliteEventStore;
 import dev.facta.sqlite.SqliteProjectionStore;
 import dev.facta.store.EventStore;
 import dev.facta.store.ForwardingEventStore;
 import dev.facta.store.memory.InMemoryEventStore;
+import dev.facta.tenancy.MultiTenantStore;
+import dev.facta.tenancy.TenantStore;
+import dev.facta.tenancy.Tenants;
+import dev.facta.tenancy.UnknownTenantException;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.config.RoutesConfig;
@@ -40,6 +45,7 @@ import tools.jackson.databind.json.JsonMapper;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -51,6 +57,18 @@ import java.util.concurrent.TimeoutException;
 /**
  * Facta's server: the HTTP API over one event store (streams, the global log, live subscriptions as
  * Server-Sent Events, health, Prometheus metrics) and the admin web UI under {@code /admin}.
+ *
+ * <p><b>Tenants.</b> Built on a {@link MultiTenantStore} ({@link #builder(MultiTenantStore)}), every
+ * request works for exactly one tenant and every route, the admin API's included, reads and writes
+ * that tenant's stores only. The tenant is the {@value #TENANT_HEADER} header (or the {@code tenant}
+ * query parameter, for browsers' EventSource), which must be one of the token's tenants (else 403
+ * {@code forbidden}), or, without either, the one tenant the token is bound to; otherwise the
+ * request is refused with 400 {@code tenant_required}.
+ *
+ * <p><b>Access control.</b> With {@link AccessTokens} ({@link Builder#accessTokens}) each token has
+ * grants of read and write rights on stream-name prefixes or categories, tenants and an admin flag;
+ * every route honours them (see {@link GrantedEventStore}), and revoking a token ends its open
+ * subscriptions at once with an {@code access_revoked} error event.
  *
  * <p>Every route, the admin UI's included, keeps the same promises: a request body larger than
  * {@link ServerLimits#maxRequestBytes()} is refused with 413 before it is read whole; when an auth
@@ -69,8 +87,15 @@ import java.util.concurrent.TimeoutException;
  */
 public final class FactaServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FactaServer.class.getName());
+    /** The request header naming the tenant a request works for. */
+    public static final String TENANT_HEADER = "Facta-Tenant";
+    private static final String SCOPE = "facta.scope";
+    private static final String CALLER = "facta.caller";
 
     private final EventStore events;
+    private final MultiTenantStore tenants;
+    private final Map<String, EventStore[]> tenantEvents = new ConcurrentHashMap<>();
+    private final AutoCloseable tokenWatch;
     private final ProjectionStore projections;
     private final boolean ownsProjections;
     private final ServerContext context;
@@ -84,6 +109,7 @@ public final class FactaServer implements AutoCloseable {
     private final JvmGcMetrics gcMetrics;
     private final StoreHealth health;
     private final ProjectionEngine engine;
+    private final Duration healthTimeout;
     private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
     private Javalin app;
@@ -92,7 +118,8 @@ public final class FactaServer implements AutoCloseable {
 
     private FactaServer(Builder b) {
         this.limits = b.limits;
-        this.auth = new Auth(b.authToken);
+        this.auth = new Auth(b.authToken, b.accessTokens);
+        this.tenants = b.tenants;
         this.host = b.host;
         this.requestedPort = b.port;
         this.shutdownTimeout = b.shutdownTimeout;
@@ -109,12 +136,22 @@ public final class FactaServer implements AutoCloseable {
         } else {
             gcMetrics = null;
         }
-        this.ownsProjections = b.projections == null;
-        this.projections = ownsProjections ? projectionStoreFor(b.events) : b.projections;
-        this.events = InstrumentedStore.wrap(b.events, registry);
-        this.health = new StoreHealth(b.events, b.healthTimeout);
+        this.ownsProjections = b.projections == null && b.events != null;
+        this.projections = b.events == null ? null : ownsProjections ? projectionStoreFor(b.events) : b.projections;
+        this.events = b.events == null ? null : InstrumentedStore.wrap(b.events, registry);
+        this.health = b.events == null ? null : new StoreHealth(b.events, b.healthTimeout);
+        this.healthTimeout = b.healthTimeout;
         this.engine = b.engine;
         this.context = new ServerContext(events, Optional.ofNullable(projections), b.stateViews, jsonMapper(limits), registry);
+        this.tokenWatch = auth.onChange(this::recheckSubscriptions);
+    }
+
+    /**
+     * Starts configuring a server for the tenants of a multi-tenant store (see the class comment);
+     * the server never closes it.
+     */
+    public static Builder builder(MultiTenantStore tenants) {
+        return new Builder(Objects.requireNonNull(tenants, "tenants"));
     }
 
     /** Starts configuring a server for this event store; the server never closes it. */
@@ -208,7 +245,7 @@ public final class FactaServer implements AutoCloseable {
         routes.exception(Exception.class, (e, ctx) -> Errors.write(ctx, json, Errors.classify(e, ctx)));
         routes.before(api::guard);
         api.install(routes);
-        AdminUi.install(routes, context, engine);
+        AdminUi.install(routes, this::adminApi);
     }
 
     /** The port the server listens on (the one chosen by the system when the builder said 0). */
@@ -228,9 +265,143 @@ public final class FactaServer implements AutoCloseable {
         return url() + "/admin";
     }
 
-    /** What the routes share: the (metered) store, projections, state views, JSON mapper and metrics registry. */
+    /**
+     * What the routes share: the (metered) store, projections, state views, JSON mapper and metrics registry.
+     *
+     * @throws IllegalStateException the server serves tenants: use {@link #context(String)}
+     */
     public ServerContext context() {
+        if (tenants != null) throw new IllegalStateException("this server serves tenants: ask for the context of one");
         return context;
+    }
+
+    /** What the routes share for one tenant of a multi-tenant server: its (metered) stores and every right. */
+    public ServerContext context(String tenant) {
+        if (tenants == null) throw new IllegalStateException("this server serves one store, not tenants");
+        TenantStore ts = tenants.forTenant(tenant);
+        return context.scoped(tenantEvents(ts), Optional.of(ts.projections()), Access.ALL);
+    }
+
+    JsonMapper json() {
+        return context.json();
+    }
+
+    PrometheusMeterRegistry metrics() {
+        return context.metrics();
+    }
+
+    /** Whether the server serves the tenants of a multi-tenant store. */
+    public boolean multiTenant() {
+        return tenants != null;
+    }
+
+    // ------------------------------------------------------------------ per request: caller, tenant, stores
+
+    /** What one request works on: its tenant (null for a single store), caller, stores and rights. */
+    record Scope(String tenant, Caller caller, EventStore events, Optional<ProjectionStore> projections, Access access) {
+    }
+
+    /** Sets the request's caller; the guard calls it once the request is authenticated. */
+    static void caller(Context ctx, Caller caller) {
+        ctx.attribute(CALLER, caller);
+    }
+
+    Caller caller(Context ctx) {
+        Caller c = ctx.attribute(CALLER);
+        if (c != null) return c;
+        c = auth.authenticate(ctx).orElseThrow(ApiRoutes::unauthorized);
+        caller(ctx, c);
+        return c;
+    }
+
+    /**
+     * The request's tenant, stores and rights, resolved on first use.
+     *
+     * @throws ApiException 400 {@code tenant_required} / {@code bad_request}, 403 {@code forbidden},
+     *                      404 {@code tenant_not_found}
+     */
+    Scope scope(Context ctx) {
+        Scope s = ctx.attribute(SCOPE);
+        if (s != null) return s;
+        Caller caller = caller(ctx);
+        if (tenants == null) {
+            Access access = caller.in(null);
+            s = new Scope(null, caller, GrantedEventStore.wrap(events, access), Optional.ofNullable(projections), access);
+        } else {
+            String tenant = tenantOf(ctx, caller);
+            TenantStore ts;
+            try {
+                ts = tenants.forTenant(tenant);
+            } catch (UnknownTenantException e) {
+                throw ApiException.notFound("tenant_not_found", "there is no tenant '" + tenant + "'");
+            }
+            Access access = caller.in(tenant);
+            s = new Scope(tenant, caller, GrantedEventStore.wrap(tenantEvents(ts), access), Optional.of(ts.projections()), access);
+        }
+        ctx.attribute(SCOPE, s);
+        return s;
+    }
+
+    /** The tenant a request names (header or query parameter) or the token's only tenant. */
+    private static String tenantOf(Context ctx, Caller caller) {
+        String header = ctx.header(TENANT_HEADER);
+        String query = ctx.queryParam("tenant");
+        if (header != null && query != null && !header.equals(query)) {
+            throw ApiException.badRequest("the " + TENANT_HEADER + " header and the tenant parameter name different tenants");
+        }
+        String tenant = header != null ? header : query;
+        if (tenant == null || tenant.isEmpty()) {
+            return caller.onlyTenant().orElseThrow(() -> new ApiException(400, "tenant_required", "this server serves several tenants:"
+                    + " name one with the " + TENANT_HEADER + " header (or the tenant query parameter)"));
+        }
+        if (!Tenants.isValid(tenant)) {
+            throw ApiException.badRequest(TENANT_HEADER + " is not a tenant id (1-40 characters of a-z, 0-9, '_' and '-')");
+        }
+        if (!caller.allowsTenant(tenant)) {
+            throw new ApiException(403, "forbidden", "this token may not work for tenant '" + tenant + "'");
+        }
+        return tenant;
+    }
+
+    /** The tenant's event store, metered like the single store. */
+    private EventStore tenantEvents(TenantStore ts) {
+        EventStore source = ts.events();
+        EventStore[] cached = tenantEvents.get(ts.tenant());
+        if (cached != null && cached[0] == source) return cached[1];
+        EventStore wrapped = InstrumentedStore.wrap(source, context.metrics());
+        tenantEvents.put(ts.tenant(), new EventStore[]{source, wrapped});
+        return wrapped;
+    }
+
+    /** The admin API for one request: the caller's tenant and rights; only tokens with the admin flag. */
+    private AdminApi adminApi(Context ctx) {
+        Caller caller = caller(ctx);
+        if (!caller.admin()) throw new ApiException(403, "forbidden", "the admin API needs a token with the admin flag");
+        Scope s = scope(ctx);
+        return new AdminApi(context.scoped(s.events(), s.projections(), s.access()), tenants == null ? engine : null,
+                AdminApi.DEFAULT_RELATION_SCAN_LIMIT);
+    }
+
+    /** Whether the caller may read the metrics: they count the work of every stream (and tenant). */
+    boolean mayReadMetrics(Context ctx) {
+        if (!auth.required()) return true;
+        Caller c = caller(ctx);
+        return c.admin() && (tenants == null || c.allTenants());
+    }
+
+    MultiTenantStore tenants() {
+        return tenants;
+    }
+
+    Duration healthTimeout() {
+        return healthTimeout;
+    }
+
+    /** Wakes every live subscription to check its token again (after a token change). */
+    private void recheckSubscriptions() {
+        for (SseStream s : streams) {
+            s.recheck();
+        }
     }
 
     /** Whether requests need the auth token. */
@@ -347,6 +518,11 @@ public final class FactaServer implements AutoCloseable {
     }
 
     private void closeOwned() {
+        try {
+            tokenWatch.close();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "stopping the token listener failed", e);
+        }
         if (ownsProjections && projections instanceof AutoCloseable c) {
             try {
                 c.close();
@@ -361,6 +537,8 @@ public final class FactaServer implements AutoCloseable {
     /** Configures a {@link FactaServer}; every setting has a default but the event store. */
     public static final class Builder {
         private final EventStore events;
+        private final MultiTenantStore tenants;
+        private AccessTokens accessTokens;
         private final List<StateView> stateViews = new ArrayList<>();
         private ProjectionStore projections;
         private ProjectionEngine engine;
@@ -375,6 +553,12 @@ public final class FactaServer implements AutoCloseable {
 
         private Builder(EventStore events) {
             this.events = Objects.requireNonNull(events, "events");
+            this.tenants = null;
+        }
+
+        private Builder(MultiTenantStore tenants) {
+            this.events = null;
+            this.tenants = tenants;
         }
 
         /** The projection store the admin UI shows; default: the one in the event store's database. */
@@ -407,7 +591,17 @@ public final class FactaServer implements AutoCloseable {
             return this;
         }
 
-        /** The bearer token every request but {@code /health} needs; null or blank: no auth. */
+        /**
+         * The tokens requests authenticate with, and their tenants, grants and admin flags; the
+         * registry may change while the server runs (revocations apply at once). Together with
+         * {@link #authToken} both are accepted. The server neither closes it nor stops its file watch.
+         */
+        public Builder accessTokens(AccessTokens tokens) {
+            this.accessTokens = Objects.requireNonNull(tokens, "tokens");
+            return this;
+        }
+
+        /** A bearer token with every right (id {@code auth-token}) every request but {@code /health} needs; null or blank: none. */
         public Builder authToken(String token) {
             this.authToken = token;
             return this;
@@ -455,6 +649,10 @@ public final class FactaServer implements AutoCloseable {
         }
 
         public FactaServer build() {
+            if (tenants != null && (projections != null || engine != null)) {
+                throw new IllegalStateException("a multi-tenant server uses each tenant's projection store; it takes no"
+                        + " projection store or engine of its own");
+            }
             return new FactaServer(this);
         }
     }

@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -27,6 +28,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * which the client may resume), or the server shuts down (a {@code shutdown} event). Writes from the
  * two threads are serialized by one lock. A slow client slows only its own subscription: nothing is
  * queued in memory.
+ *
+ * <p>Each event is checked against the caller's {@link Access} as it is sent, so narrowed grants
+ * apply at once; when the caller may no longer read at all (its token revoked, its tenant or every
+ * read grant taken away) the stream ends with an {@code access_revoked} error event as soon as
+ * {@link #recheck} is called, which the server does on every token change.
  */
 final class SseStream {
     private static final System.Logger LOG = System.getLogger(SseStream.class.getName());
@@ -36,18 +42,23 @@ final class SseStream {
     private final OutputStream out;
     private final JsonMapper json;
     private final Duration heartbeat;
+    private final Access access;
+    private final BooleanSupplier allowed;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private boolean dirty;
     private boolean failed;
     private boolean shutdown;
+    private boolean revoked;
     private long lastWriteNanos = System.nanoTime();
     private volatile EventSubscription subscription;
 
-    SseStream(OutputStream out, JsonMapper json, Duration heartbeat) {
+    SseStream(OutputStream out, JsonMapper json, Duration heartbeat, Access access, BooleanSupplier allowed) {
         this.out = out;
         this.json = json;
         this.heartbeat = heartbeat;
+        this.access = access;
+        this.allowed = allowed;
     }
 
     /**
@@ -64,6 +75,10 @@ final class SseStream {
             lock.lock();
             try {
                 while (!failed && !shutdown && !sub.done().isDone()) {
+                    if (!allowed.getAsBoolean()) {
+                        revoked = true;
+                        break;
+                    }
                     long now = System.nanoTime();
                     if (dirty && now - lastWriteNanos >= FLUSH_NANOS) {
                         flushLocked();
@@ -82,7 +97,9 @@ final class SseStream {
             sub.close();
         }
         if (failed) return;
-        if (shutdown) {
+        if (revoked) {
+            ending = "event: error\ndata: {\"error\":\"access_revoked\",\"message\":\"the token may no longer read this log\"}\n\n";
+        } else if (shutdown) {
             ending = "event: shutdown\ndata: {\"reason\":\"the server is shutting down\"}\n\n";
         } else if (sub.done().isCompletedExceptionally()) {
             Throwable cause = sub.done().exceptionNow();
@@ -103,6 +120,11 @@ final class SseStream {
         }
     }
 
+    /** Makes the stream check its caller's rights again at once (after a token change). */
+    void recheck() {
+        wake();
+    }
+
     private void wake() {
         lock.lock();
         try {
@@ -113,6 +135,11 @@ final class SseStream {
     }
 
     private void send(RecordedEvent e) {
+        if (!allowed.getAsBoolean()) {
+            wake(); // the waiting thread ends the stream
+            return;
+        }
+        if (!access.canRead(e.stream().value())) return;
         String data = EventJson.toJson(json, e);
         StringBuilder frame = new StringBuilder(data.length() + 32).append("id: ").append(e.position()).append('\n');
         // An event's stored data may span lines; each line becomes its own data field, which the client joins with \n.

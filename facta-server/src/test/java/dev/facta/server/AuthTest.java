@@ -127,14 +127,16 @@ class AuthTest {
     @Test
     void a_session_expires_and_a_token_change_invalidates_every_session() {
         Auth auth = new Auth(TOKEN);
+        AccessToken token = auth.byToken(TOKEN).orElseThrow().token();
         Instant now = Instant.now();
-        String session = auth.newSession(now);
+        String session = auth.newSession(token, now);
 
-        assertThat(auth.validSession(session, now.plusSeconds(60))).isTrue();
-        assertThat(auth.validSession(session, now.plus(Auth.SESSION).plusSeconds(1))).isFalse();
-        assertThat(new Auth("another-token").validSession(session, now)).isFalse();
-        assertThat(auth.validSession("garbage", now)).isFalse();
-        assertThat(auth.validSession("123.", now)).isFalse();
+        assertThat(auth.validSession(session, now.plusSeconds(60))).isPresent();
+        assertThat(auth.validSession(session, now.plus(Auth.SESSION).plusSeconds(1))).isEmpty();
+        assertThat(new Auth("another-token").validSession(session, now)).isEmpty();
+        assertThat(auth.validSession("garbage", now)).isEmpty();
+        assertThat(auth.validSession("123.", now)).isEmpty();
+        assertThat(auth.validSession(session.replace("." + Auth.AUTH_TOKEN_ID, ".other"), now)).isEmpty();
         assertThat(new Auth(null).required()).isFalse();
         assertThat(new Auth("  ").required()).isFalse();
     }

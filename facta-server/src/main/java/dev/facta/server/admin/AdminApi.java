@@ -7,6 +7,11 @@ import dev.facta.projection.ProjectionKey;
 import dev.facta.projection.ProjectionRecord;
 import dev.facta.projection.ProjectionStatus;
 import dev.facta.projection.ProjectionStore;
+import dev.facta.readmodel.DocumentCodec;
+import dev.facta.readmodel.Page;
+import dev.facta.readmodel.Query;
+import dev.facta.readmodel.ReadModelStore;
+import dev.facta.server.Access;
 import dev.facta.server.ServerContext;
 import dev.facta.server.StateView;
 import dev.facta.store.AllSlice;
@@ -63,10 +68,12 @@ public final class AdminApi {
     static final int TIME_TRAVEL_EVENTS = 200;
     private static final int SCAN_PAGE = 5_000;
     private static final int MAX_ID_LENGTH = 1_000;
+    private static final String HIDDEN_ERROR = "(hidden: the error may quote events of streams this token may not read)";
     private static final Pattern UUID_TEXT =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
     private final ServerContext context;
+    private final Access access;
     private final EventStore events;
     private final ProjectionEngine engine;
     private final int relationScanLimit;
@@ -85,6 +92,7 @@ public final class AdminApi {
     public AdminApi(ServerContext context, ProjectionEngine engine, int relationScanLimit) {
         this.context = Objects.requireNonNull(context, "context");
         this.events = context.events();
+        this.access = context.access();
         this.engine = engine;
         if (relationScanLimit < 1) {
             throw new InvalidInputException("relationScanLimit", "relationScanLimit must be >= 1, got " + relationScanLimit);
@@ -443,7 +451,8 @@ public final class AdminApi {
         n.put("lagSeconds", s.lagSeconds());
         n.put("caughtUp", s.caughtUp());
         n.put("parked", s.parked());
-        putNullable(n, "lastError", s.lastError());
+        // an error message may quote any event's data: only for callers who may read every stream
+        putNullable(n, "lastError", s.lastError() == null || access.readsEverything() ? s.lastError() : HIDDEN_ERROR);
         putNullable(n, "lastErrorAt", s.lastErrorAt());
         n.put("retryAvailable", engine != null && engine.projections().contains(s.key()));
         ArrayNode segments = n.putArray("segments");
@@ -493,7 +502,7 @@ public final class AdminApi {
         List<ProjectionRecord> versions = store.list().stream().filter(r -> r.key().name().equals(name)).toList();
         if (versions.isEmpty()) throw unknownProjection(name);
         List<DeadLetter> letters = new ArrayList<>();
-        for (ProjectionRecord r : versions) letters.addAll(store.deadLetters(r.key(), after, limit + 1));
+        for (ProjectionRecord r : versions) letters.addAll(readableLetters(store, r.key(), after, limit + 1));
         letters.sort(Comparator.comparingLong(DeadLetter::id));
         boolean more = letters.size() > limit;
         if (more) letters = letters.subList(0, limit);
@@ -505,6 +514,26 @@ public final class AdminApi {
         else out.putNull("next");
         out.put("retryAvailable", engine != null && versions.stream().anyMatch(r -> engine.projections().contains(r.key())));
         return json.write(out);
+    }
+
+    /** Up to {@code max} letters after {@code after} whose event's stream the caller may read. */
+    private List<DeadLetter> readableLetters(ProjectionStore store, ProjectionKey key, long after, int max) {
+        List<DeadLetter> out = new ArrayList<>();
+        long cursor = after;
+        while (out.size() < max) {
+            List<DeadLetter> page = store.deadLetters(key, cursor, max);
+            for (DeadLetter d : page) {
+                if (out.size() < max && access.canRead(d.stream())) out.add(d);
+            }
+            if (page.size() < max) break;
+            cursor = page.getLast().id();
+        }
+        return out;
+    }
+
+    /** The letter, if it exists and the caller may read its event's stream (else it does not exist for it). */
+    private DeadLetter readableLetter(ProjectionStore store, long id) {
+        return store.deadLetter(id).filter(d -> access.canRead(d.stream())).orElseThrow(() -> noLetter(id));
     }
 
     private ObjectNode letterNode(DeadLetter d) {
@@ -531,7 +560,7 @@ public final class AdminApi {
      */
     public String discardDeadLetter(long id) {
         ProjectionStore store = projectionStore();
-        DeadLetter letter = store.deadLetter(id).orElseThrow(() -> noLetter(id));
+        DeadLetter letter = readableLetter(store, id);
         if (engine != null) {
             if (!engine.discardDeadLetter(id)) throw noLetter(id);
         } else {
@@ -571,7 +600,7 @@ public final class AdminApi {
      */
     public String retryDeadLetter(long id) {
         ProjectionStore store = projectionStore();
-        DeadLetter letter = store.deadLetter(id).orElseThrow(() -> noLetter(id));
+        DeadLetter letter = readableLetter(store, id);
         if (engine == null || !engine.projections().contains(letter.key())) {
             throw AdminApiException.conflict("retry_unavailable", "retrying applies the event with the projection's code, "
                     + "which runs in the application, not in this server: call ProjectionEngine.retryDeadLetter(" + id
@@ -582,6 +611,51 @@ public final class AdminApi {
         out.put("applied", again.isEmpty());
         if (again.isPresent()) out.set("letter", letterNode(again.get()));
         return json.write(out);
+    }
+
+    // ------------------------------------------------------------------ read models
+
+    /**
+     * The read-model collections with their document counts. Read models are derived from events of
+     * any stream, so only callers who may read every stream see them (else 403 {@code forbidden}).
+     */
+    public String readModels() {
+        ReadModelStore store = readModelStore();
+        ObjectNode out = json.object();
+        ArrayNode list = out.putArray("collections");
+        for (String name : store.collections()) {
+            ObjectNode c = list.addObject();
+            c.put("name", name);
+            c.put("count", store.collection(name, DocumentCodec.json()).count(Query.all()));
+        }
+        return json.write(out);
+    }
+
+    /** One page of a read-model collection's documents, as stored; same rights as {@link #readModels()}. */
+    public String readModel(String collection, long offset, int limit) {
+        ReadModelStore.checkName(collection);
+        checkLimit(limit);
+        if (offset < 0) throw new InvalidInputException("offset", "offset must be >= 0, got " + offset);
+        ReadModelStore store = readModelStore();
+        if (!store.collections().contains(collection)) {
+            throw AdminApiException.notFound("collection_not_found", "there is no read-model collection '" + collection + "'");
+        }
+        Page<String> page = store.collection(collection, DocumentCodec.json()).find(Query.all().limit(limit).offset(offset));
+        ObjectNode out = json.object();
+        out.put("collection", collection);
+        ArrayNode docs = out.putArray("documents");
+        for (String d : page.items()) docs.addRawValue(new RawValue(d));
+        if (page.hasMore()) out.put("next", offset + page.items().size());
+        else out.putNull("next");
+        return json.write(out);
+    }
+
+    private ReadModelStore readModelStore() {
+        if (!access.readsEverything()) {
+            throw new AdminApiException(403, "forbidden", "read models are derived from events of any stream: only a token that may"
+                    + " read every stream sees them");
+        }
+        return projectionStore().readModels();
     }
 
     private ProjectionStore projectionStore() {

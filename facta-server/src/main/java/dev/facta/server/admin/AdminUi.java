@@ -3,6 +3,7 @@ package dev.facta.server.admin;
 import dev.facta.FactaException;
 import dev.facta.InvalidInputException;
 import dev.facta.projection.ProjectionEngine;
+import dev.facta.server.ApiException;
 import dev.facta.server.ServerContext;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -11,7 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
-import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * The admin web UI's routes: the page at {@code /admin}, its JSON under {@code /admin/api/...} (the
@@ -62,30 +63,47 @@ public final class AdminUi {
 
     /** Adds the admin UI's routes answering from the given API. */
     public static void install(RoutesConfig routes, AdminApi api) {
+        install(routes, ctx -> api);
+    }
+
+    /**
+     * Adds the admin UI's routes, each answering from the API {@code apis} gives for its request (the
+     * caller's tenant and rights); {@code apis} may refuse with an {@link ApiException}.
+     */
+    public static void install(RoutesConfig routes, Function<Context, AdminApi> apis) {
         routes.get("/admin", ctx -> page(ctx));
         routes.get("/admin/assets/{file}", AdminUi::asset);
 
-        routes.get("/admin/api/overview", ctx -> answer(ctx, api::overview));
-        routes.get("/admin/api/streams", ctx -> answer(ctx, () -> api.streams(
+        routes.get("/admin/api/overview", ctx -> answer(ctx, apis, AdminApi::overview));
+        routes.get("/admin/api/streams", ctx -> answer(ctx, apis, api -> api.streams(
                 orEmpty(ctx.queryParam("prefix")), blankToNull(ctx.queryParam("after")), intParam(ctx, "limit", 50))));
-        routes.get("/admin/api/stream", ctx -> answer(ctx, () -> api.stream(required(ctx, "name"),
+        routes.get("/admin/api/stream", ctx -> answer(ctx, apis, api -> api.stream(required(ctx, "name"),
                 longParam(ctx, "from", null), intParam(ctx, "limit", 50), !"forward".equals(ctx.queryParam("direction")))));
-        routes.get("/admin/api/event", ctx -> answer(ctx, () -> {
+        routes.get("/admin/api/event", ctx -> answer(ctx, apis, api -> {
             if (ctx.queryParam("position") != null) return api.eventAtPosition(longParam(ctx, "position", null));
             if (ctx.queryParam("id") != null) return api.eventById(ctx.queryParam("id"));
             return api.eventAt(required(ctx, "stream"), requiredLong(ctx, "version"));
         }));
-        routes.get("/admin/api/correlation", ctx -> answer(ctx, () -> api.correlation(required(ctx, "id"))));
-        routes.get("/admin/api/projections", ctx -> answer(ctx, api::projections));
-        routes.post("/admin/api/projections/{name}/pause", ctx -> change(ctx, () -> api.pause(ctx.pathParam("name"))));
-        routes.post("/admin/api/projections/{name}/resume", ctx -> change(ctx, () -> api.resume(ctx.pathParam("name"))));
-        routes.post("/admin/api/projections/{name}/rebuild", ctx -> change(ctx, () -> api.rebuild(ctx.pathParam("name"))));
-        routes.get("/admin/api/projections/{name}/dead-letters", ctx -> answer(ctx, () -> api.deadLetters(ctx.pathParam("name"),
+        routes.get("/admin/api/correlation", ctx -> answer(ctx, apis, api -> api.correlation(required(ctx, "id"))));
+        routes.get("/admin/api/projections", ctx -> answer(ctx, apis, AdminApi::projections));
+        routes.post("/admin/api/projections/{name}/pause", ctx -> change(ctx, apis, api -> api.pause(ctx.pathParam("name"))));
+        routes.post("/admin/api/projections/{name}/resume", ctx -> change(ctx, apis, api -> api.resume(ctx.pathParam("name"))));
+        routes.post("/admin/api/projections/{name}/rebuild", ctx -> change(ctx, apis, api -> api.rebuild(ctx.pathParam("name"))));
+        routes.get("/admin/api/projections/{name}/dead-letters", ctx -> answer(ctx, apis, api -> api.deadLetters(ctx.pathParam("name"),
                 longParam(ctx, "after", 0L), intParam(ctx, "limit", 100))));
-        routes.post("/admin/api/dead-letters/{id}/discard", ctx -> change(ctx, () -> api.discardDeadLetter(idParam(ctx))));
-        routes.post("/admin/api/dead-letters/{id}/retry", ctx -> change(ctx, () -> api.retryDeadLetter(idParam(ctx))));
-        routes.get("/admin/api/time-travel", ctx -> answer(ctx, () -> api.timeTravel(required(ctx, "stream"),
+        routes.post("/admin/api/dead-letters/{id}/discard", ctx -> change(ctx, apis, api -> api.discardDeadLetter(idParam(ctx))));
+        routes.post("/admin/api/dead-letters/{id}/retry", ctx -> change(ctx, apis, api -> api.retryDeadLetter(idParam(ctx))));
+        routes.get("/admin/api/time-travel", ctx -> answer(ctx, apis, api -> api.timeTravel(required(ctx, "stream"),
                 longParam(ctx, "version", null))));
+        routes.get("/admin/api/read-models", ctx -> answer(ctx, apis, AdminApi::readModels));
+        routes.get("/admin/api/read-models/{collection}", ctx -> answer(ctx, apis, api -> api.readModel(ctx.pathParam("collection"),
+                longParam(ctx, "offset", 0L), intParam(ctx, "limit", 50))));
+    }
+
+    /** One admin request's work on the API of its caller. */
+    @FunctionalInterface
+    private interface Work {
+        String on(AdminApi api) throws Exception;
     }
 
     // ------------------------------------------------------------------ static files
@@ -127,20 +145,23 @@ public final class AdminUi {
 
     // ------------------------------------------------------------------ JSON answers
 
-    private static void change(Context ctx, Callable<String> work) {
+    private static void change(Context ctx, Function<Context, AdminApi> apis, Work work) {
         if (!"1".equals(ctx.header(CSRF_HEADER))) {
             error(ctx, 403, "forbidden", "state-changing admin requests must carry the header " + CSRF_HEADER + ": 1");
             return;
         }
-        answer(ctx, work);
+        answer(ctx, apis, work);
     }
 
-    private static void answer(Context ctx, Callable<String> work) {
+    private static void answer(Context ctx, Function<Context, AdminApi> apis, Work work) {
         ctx.header("Cache-Control", "no-store");
         ctx.header("X-Content-Type-Options", "nosniff");
         String body;
         try {
-            body = work.call();
+            body = work.on(apis.apply(ctx));
+        } catch (ApiException e) {
+            error(ctx, e.status(), e.code(), e.getMessage());
+            return;
         } catch (InvalidInputException e) {
             error(ctx, 400, "bad_request", e.getMessage());
             return;
