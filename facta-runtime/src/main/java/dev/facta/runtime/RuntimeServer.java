@@ -40,7 +40,10 @@ public final class RuntimeServer implements AutoCloseable {
         try {
             rt.start();
             if (config.adminPort() != null) adminServer = AdminServer.start(rt, config.adminPort(), config.adminToken(), configFile == null ? null : this::reload);
-            if (config.remotePort() != null) remoteHost = dev.facta.runtime.remote.RemotePluginHost.start(rt, config.remotePort());
+            if (config.remotePort() != null) {
+                requireGrpc();
+                remoteHost = dev.facta.runtime.remote.RemotePluginHost.start(rt, config.remotePort());
+            }
         } catch (RuntimeException e) {
             if (adminServer != null) adminServer.close();
             rt.close();
@@ -60,6 +63,15 @@ public final class RuntimeServer implements AutoCloseable {
             watcher.scheduleWithFixedDelay(this::reloadIfChanged, 1, 1, TimeUnit.SECONDS);
         } else {
             watcher = null;
+        }
+    }
+
+    private static void requireGrpc() {
+        try {
+            Class.forName("io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder", false, RuntimeServer.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new InvalidInputException("runtime.remote.port",
+                    "remote plugins need grpc-netty-shaded, grpc-protobuf and grpc-stub on the class path (optional dependencies of facta-runtime)");
         }
     }
 
