@@ -149,7 +149,7 @@ public abstract class AbstractMultiTenantStore implements MultiTenantStore {
     }
 
     /** One tenant's open stores and how to close them. */
-    protected record Opened(TenantStore store, AutoCloseable closer) {
+    public record Opened(TenantStore store, AutoCloseable closer) {
     }
 
     /**
