@@ -1,6 +1,7 @@
 package dev.facta.cli;
 
 import dev.facta.FactaException;
+import dev.facta.server.AccessTokens;
 import dev.facta.server.FactaServer;
 import dev.facta.store.EventStore;
 import dev.facta.store.EventStores;
@@ -12,6 +13,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -42,6 +45,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "Bearer token every request but /health must carry. Default: $FACTA_AUTH_TOKEN, else no auth.")
     String authToken;
 
+    @Option(names = "--tokens", paramLabel = "FILE",
+            description = "JSON file of access tokens (tenants, read/write grants on stream prefixes or categories, admin flag; "
+                    + "see docs/access-control.md). Read again when it changes; a token removed from it is refused at once and "
+                    + "its live subscriptions end. Combines with --auth-token.")
+    Path tokens;
+
     @Spec
     CommandSpec spec;
 
@@ -52,12 +61,22 @@ final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65_535) {
             throw new dev.facta.InvalidInputException("port", "--port must be 0..65535, got " + port);
         }
-        EventStore es = Stores.openForWrite(store.url);
+        AccessTokens accessTokens = tokens == null ? null : AccessTokens.fromFile(tokens).watch(Duration.ofSeconds(1));
+        EventStore es;
         FactaServer server;
         try {
-            server = start(FactaServer.builder(es).host(host).port(port).authToken(authToken), host, port);
+            es = Stores.openForWrite(store.url);
+        } catch (RuntimeException e) {
+            if (accessTokens != null) accessTokens.close();
+            throw e;
+        }
+        try {
+            FactaServer.Builder builder = FactaServer.builder(es).host(host).port(port).authToken(authToken);
+            if (accessTokens != null) builder.accessTokens(accessTokens);
+            server = start(builder, host, port);
         } catch (RuntimeException e) {
             es.close();
+            if (accessTokens != null) accessTokens.close();
             throw e;
         }
         CountDownLatch stopped = new CountDownLatch(1);
@@ -67,6 +86,7 @@ final class ServeCommand implements Callable<Integer> {
             try {
                 server.close();
             } finally {
+                if (accessTokens != null) accessTokens.close();
                 es.close();
                 out.println("Stopped.");
                 out.flush();
@@ -79,7 +99,10 @@ final class ServeCommand implements Callable<Integer> {
         out.println("  HTTP API:  " + server.url());
         out.println("  Admin UI:  " + server.adminUrl());
         out.println("  Health:    " + server.url() + "/health   Metrics: " + server.url() + "/metrics");
-        if (server.authRequired()) {
+        if (accessTokens != null) {
+            out.println("  Auth:      " + accessTokens.ids().size() + " token(s) from " + tokens + " (re-read when it changes)"
+                    + (authToken == null || authToken.isBlank() ? "" : " and --auth-token"));
+        } else if (server.authRequired()) {
             out.println("  Auth:      every request but /health needs 'Authorization: Bearer <token>'; log in to the admin UI with the token");
         } else {
             out.println("  Auth:      none (set --auth-token or FACTA_AUTH_TOKEN to require a token)");
