@@ -254,6 +254,16 @@ public final class FactaServer implements AutoCloseable {
         return app.port();
     }
 
+    /** Every route as {@code METHOD path}, as registered (for tests that check that each one honours the grants). */
+    synchronized List<String> routes() {
+        if (app == null) throw new IllegalStateException("the server is not started");
+        List<String> out = new ArrayList<>();
+        for (var e : app.unsafe.internalRouter.allHttpHandlers()) {
+            out.add(e.endpoint.method.name() + " " + e.endpoint.path);
+        }
+        return out;
+    }
+
     /** The base URL of the HTTP API, e.g. {@code http://127.0.0.1:7070}. */
     public String url() {
         String h = host.contains(":") ? "[" + host + "]" : host;

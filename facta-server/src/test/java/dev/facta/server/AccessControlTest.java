@@ -103,6 +103,35 @@ class AccessControlTest {
         return paths;
     }
 
+    /** Routes that answer no event data: static files, login, health and metrics (checked on their own). */
+    static final java.util.Set<String> NO_EVENT_DATA = java.util.Set.of("GET /admin", "GET /admin/assets/{file}", "GET /metrics",
+            "POST /admin/login", "POST /admin/logout");
+
+    @Test
+    void every_route_is_covered_by_the_access_tests() {
+        java.util.Set<String> covered = new java.util.TreeSet<>();
+        for (String path : readPaths()) covered.add("GET " + routeOf(path.replaceAll("\\?.*", "")));
+        covered.addAll(java.util.Set.of("POST /streams/<stream>", "DELETE /streams/<stream>", "GET /subscribe/all",
+                // changes of projections and dead letters: admin flag and readable letters, below
+                "POST /admin/api/projections/{name}/pause", "POST /admin/api/projections/{name}/resume",
+                "POST /admin/api/projections/{name}/rebuild", "POST /admin/api/dead-letters/{id}/discard",
+                "POST /admin/api/dead-letters/{id}/retry"));
+        covered.addAll(NO_EVENT_DATA);
+        java.util.Set<String> routes = new java.util.TreeSet<>(server.routes());
+        routes.removeIf(r -> r.startsWith("BEFORE") || r.startsWith("AFTER"));
+        assertThat(routes)
+                .as("a new route must be added to the access tests (readPaths, or the lists here) with what it may show")
+                .isEqualTo(covered);
+    }
+
+    /** The registered route a path matches. */
+    private String routeOf(String path) {
+        if (path.startsWith("/streams/")) return "/streams/<stream>";
+        if (path.matches("/admin/api/projections/[^/]+/dead-letters")) return "/admin/api/projections/{name}/dead-letters";
+        if (path.matches("/admin/api/read-models/[^/]+")) return "/admin/api/read-models/{collection}";
+        return path;
+    }
+
     @Test
     void a_token_without_read_access_gets_nothing_of_the_stream_through_any_route() {
         for (String path : readPaths()) {

@@ -14,6 +14,18 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The tenant the UI works for on a multi-tenant server: the page's ?tenant= parameter (a token bound
+ * to one tenant needs none). Sent as the Facta-Tenant header; EventSource, which cannot send
+ * headers, gets it as a query parameter through tenantQuery().
+ */
+export const TENANT = new URLSearchParams(window.location.search).get('tenant') || null;
+
+/** '&tenant=<id>' when a tenant is chosen, else ''. */
+export function tenantQuery() {
+  return TENANT ? `&tenant=${encodeURIComponent(TENANT)}` : '';
+}
+
 let loginPending = null;
 
 /** GET a JSON resource. */
@@ -29,6 +41,7 @@ export function post(path, body, options) {
 async function request(method, path, body, options = {}) {
   for (;;) {
     const headers = Object.assign({Accept: 'application/json'}, CSRF);
+    if (TENANT) headers['Facta-Tenant'] = TENANT;
     const init = {method, headers, credentials: 'same-origin', signal: options.signal, cache: 'no-store'};
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -76,7 +89,7 @@ function showLoginForm() {
     const button = h('button', {type: 'submit', class: 'primary', id: 'login-submit'}, 'Sign in');
     const form = h('form', {class: 'login-box', id: 'login-form'},
         h('h2', null, 'Sign in to Facta'),
-        h('p', {class: 'muted'}, 'This server requires its access token (the --auth-token it was started with).'),
+        h('p', {class: 'muted'}, 'This server requires an access token (its --auth-token, or one of its token file).'),
         input, message, button);
     const overlay = h('div', {class: 'overlay', id: 'login'}, form);
     form.addEventListener('submit', async (event) => {

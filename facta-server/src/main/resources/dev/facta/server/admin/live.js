@@ -1,7 +1,7 @@
 // The live global log: follows GET /subscribe/all (Server-Sent Events, one event per recorded event,
 // id = position) from just before the head, newest at the top, at most MAX_ROWS rows in the page.
 import {h, link, replace, formatTime, formatCount, preview, parseJson, notice} from './dom.js';
-import {get, describeError} from './api.js';
+import {get, describeError, tenantQuery} from './api.js';
 
 const MAX_ROWS = 500;
 const BACKLOG = 50;
@@ -96,7 +96,7 @@ export async function liveView(main, params, ctx) {
   const connect = (from) => {
     disconnect();
     setState('connecting');
-    const es = new EventSource(`/subscribe/all?from=${from}`, {withCredentials: true});
+    const es = new EventSource(`/subscribe/all?from=${from}${tenantQuery()}`, {withCredentials: true});
     source = es;
     es.addEventListener('open', () => {
       if (source !== es) return;
