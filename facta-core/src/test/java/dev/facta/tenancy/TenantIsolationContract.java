@@ -197,13 +197,13 @@ public abstract class TenantIsolationContract {
         try (ProjectionEngine ea = engine(a); ProjectionEngine eb = engine(b)) {
             DocumentCollection<String> countsA = ea.readModel("counter", "counts", DocumentCodec.json());
             DocumentCollection<String> countsB = eb.readModel("counter", "counts", DocumentCodec.json());
-            await("A's counts", () -> countsA.get("order-1").filter(j -> j.contains("3")).isPresent());
-            await("B's counts", () -> countsB.get("order-1").filter(j -> j.contains("1")).isPresent());
+            await("A's counts", () -> countsA.get("order-1").filter(j -> j.replace(" ", "").equals("{\"n\":3}")).isPresent());
+            await("B's counts", () -> countsB.get("order-1").filter(j -> j.replace(" ", "").equals("{\"n\":1}")).isPresent());
             ProjectionKey key = new ProjectionKey("counter", 1);
             await("A's dead letter", () -> !a.projections().deadLetters(key, 0, 10).isEmpty());
 
-            assertThat(countsA.get("order-1")).contains("{\"n\":3}");
-            assertThat(countsB.get("order-1")).contains("{\"n\":1}");
+            assertThat(countsA.get("order-1").map(j -> j.replace(" ", ""))).contains("{\"n\":3}");
+            assertThat(countsB.get("order-1").map(j -> j.replace(" ", ""))).contains("{\"n\":1}");
             assertThat(b.projections().deadLetters(key, 0, 10)).isEmpty();
             List<DeadLetter> letters = a.projections().deadLetters(key, 0, 10);
             assertThat(letters).singleElement().satisfies(d -> assertThat(d.stream()).isEqualTo("order-2"));
@@ -322,7 +322,7 @@ public abstract class TenantIsolationContract {
             List<Long> dense = new ArrayList<>();
             for (long p = 1; p <= writers * appends; p++) dense.add(p);
             assertThat(positions).isEqualTo(dense);
-            assertThat(log).allSatisfy(e -> assertThat(e.dataAsString()).contains("\"tenant\":\"" + tenant + "\""));
+            assertThat(log).allSatisfy(e -> assertThat(e.dataAsString().replace(" ", "")).contains("\"tenant\":\"" + tenant + "\""));
             Set<String> ids = new HashSet<>();
             log.forEach(e -> ids.add(e.id().toString()));
             assertThat(ids).hasSize(log.size());

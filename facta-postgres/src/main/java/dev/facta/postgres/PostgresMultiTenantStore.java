@@ -1,0 +1,304 @@
+package dev.facta.postgres;
+
+import dev.facta.FactaException;
+import dev.facta.InvalidInputException;
+import dev.facta.store.EventStores;
+import dev.facta.tenancy.AbstractMultiTenantStore;
+import dev.facta.tenancy.TenantStore;
+import dev.facta.tenancy.Tenants;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Tenants on PostgreSQL, each with a complete set of Facta tables of its own: in a schema per
+ * tenant of one database ({@link Strategy#SCHEMA_PER_TENANT}), or in a database per tenant on one
+ * server ({@link Strategy#DATABASE_PER_TENANT}), which also spreads tenants over servers later. A
+ * tenant's event store, projection store (checkpoints, leases, dead letters, saga state, read
+ * models), snapshots, data keys and idempotency keys all live there, so no query of one tenant can
+ * reach another's rows, and dropping a tenant is one {@code DROP SCHEMA} or {@code DROP DATABASE}.
+ *
+ * <p>A registry table ({@code facta_tenancy.facta_tenants} in the database of the configured URL)
+ * records each tenant with where it lives, so every instance of the application sees the same
+ * tenants, two tenants can never be given the same schema or database, and an id is found again
+ * however it was spelled in the name. Each open tenant has a connection pool of its own (a few
+ * connections, closed while idle).
+ */
+public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
+
+    /** Where a tenant's tables live. */
+    public enum Strategy {
+        /** A schema per tenant in the database of the URL. */
+        SCHEMA_PER_TENANT,
+        /** A database per tenant on the server of the URL. */
+        DATABASE_PER_TENANT
+    }
+
+    private static final Pattern URL = Pattern.compile("^(jdbc:postgresql://[^/?]*/)([^?]*)(\\?.*)?$");
+    private final Builder config;
+    private final String registry;
+
+    private PostgresMultiTenantStore(Builder b) {
+        super(b.provisionOnUse);
+        this.config = b;
+        this.registry = PostgresMigrations.quote(b.registrySchema) + ".facta_tenants";
+        try (Connection c = admin(); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_advisory_lock(" + REGISTRY_LOCK + ")");
+            try {
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + PostgresMigrations.quote(b.registrySchema));
+                st.execute("CREATE TABLE IF NOT EXISTS " + registry + " (strategy text NOT NULL,"
+                        + " tenant text COLLATE \"C\" NOT NULL, location text NOT NULL,"
+                        + " created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (strategy, tenant),"
+                        + " UNIQUE (strategy, location))");
+            } finally {
+                st.execute("SELECT pg_advisory_unlock(" + REGISTRY_LOCK + ")");
+            }
+        } catch (SQLException e) {
+            throw new FactaException("cannot open the tenant registry at " + EventStores.redact(b.jdbcUrl) + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Advisory lock key of registry changes: "ftn1" as ASCII. */
+    private static final long REGISTRY_LOCK = 0x66746e31L;
+
+    public static Builder builder(Strategy strategy) {
+        return new Builder(strategy);
+    }
+
+    /** Settings of a {@link PostgresMultiTenantStore}. */
+    public static final class Builder {
+        private final Strategy strategy;
+        private String jdbcUrl = "jdbc:postgresql://127.0.0.1:5432/postgres";
+        private String user;
+        private String password;
+        private String prefix = "tenant_";
+        private String registrySchema = "facta_tenancy";
+        private int poolSize = 4;
+        private boolean provisionOnUse = true;
+
+        private Builder(Strategy strategy) {
+            this.strategy = Objects.requireNonNull(strategy, "strategy");
+        }
+
+        /** The database holding the registry (and, schema per tenant, the tenants' schemas). */
+        public Builder jdbcUrl(String url) {
+            if (url == null || !URL.matcher(url).matches()) {
+                throw new InvalidInputException("jdbcUrl", "expected jdbc:postgresql://host:port/database, got "
+                        + (url == null ? "none" : EventStores.redact(url)));
+            }
+            this.jdbcUrl = url;
+            return this;
+        }
+
+        public Builder user(String user) {
+            this.user = user;
+            return this;
+        }
+
+        public Builder password(String password) {
+            this.password = password;
+            return this;
+        }
+
+        /** How tenants' schemas or databases are named: prefix + tenant id ('-' becomes '_'); default {@code tenant_}. */
+        public Builder prefix(String prefix) {
+            if (prefix == null || !prefix.matches("[a-z_][a-z0-9_]{0,20}")) {
+                throw new InvalidInputException("prefix", "a prefix is 1-21 characters of a-z, 0-9 and '_', not starting"
+                        + " with a digit; got " + prefix);
+            }
+            this.prefix = prefix;
+            return this;
+        }
+
+        /** The schema of the registry table (default {@code facta_tenancy}). */
+        public Builder registrySchema(String schema) {
+            this.registrySchema = PostgresReadModelStore.checkSchema(schema);
+            return this;
+        }
+
+        /** Connections per open tenant (default 4), closed while idle. */
+        public Builder poolSize(int n) {
+            this.poolSize = Math.max(2, n);
+            return this;
+        }
+
+        /** Whether {@link #forTenant} provisions unknown tenants (default true) or refuses them. */
+        public Builder provisionOnUse(boolean b) {
+            this.provisionOnUse = b;
+            return this;
+        }
+
+        public PostgresMultiTenantStore build() {
+            return new PostgresMultiTenantStore(this);
+        }
+    }
+
+    /** The schema or database name of the tenant. */
+    public String locationOf(String tenant) {
+        return config.prefix + Tenants.require(tenant).replace('-', '_');
+    }
+
+    public Strategy strategy() {
+        return config.strategy;
+    }
+
+    private Connection admin() throws SQLException {
+        return connect(config.jdbcUrl);
+    }
+
+    private Connection connect(String url) throws SQLException {
+        Properties p = new Properties();
+        if (config.user != null) p.setProperty("user", config.user);
+        if (config.password != null) p.setProperty("password", config.password);
+        return DriverManager.getConnection(url, p);
+    }
+
+    private String databaseUrl(String database) {
+        Matcher m = URL.matcher(config.jdbcUrl);
+        if (!m.matches()) throw new IllegalStateException("checked by the builder");
+        return m.group(1) + database + (m.group(3) == null ? "" : m.group(3));
+    }
+
+    @Override
+    protected boolean exists(String tenant) {
+        try (Connection c = admin(); PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + registry
+                + " WHERE strategy = ? AND tenant = ?")) {
+            ps.setString(1, config.strategy.name());
+            ps.setString(2, tenant);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw failure("looking up the tenant", tenant, e);
+        }
+    }
+
+    @Override
+    protected void create(String tenant) {
+        String location = locationOf(tenant);
+        try (Connection c = admin(); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_advisory_lock(" + REGISTRY_LOCK + ")");
+            try {
+                if (exists(tenant)) return; // another instance won the race
+                try (PreparedStatement ps = c.prepareStatement("SELECT tenant FROM " + registry
+                        + " WHERE strategy = ? AND location = ?")) {
+                    ps.setString(1, config.strategy.name());
+                    ps.setString(2, location);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            throw new InvalidInputException("tenant", "tenant '" + tenant + "' would live in " + location
+                                    + ", which belongs to tenant '" + rs.getString(1) + "'");
+                        }
+                    }
+                }
+                if (config.strategy == Strategy.DATABASE_PER_TENANT) createDatabase(st, location);
+                // the tables first, the registry row last: a tenant is listed only once it is usable
+                try (PostgresEventStore events = eventStoreBuilder(tenant).poolSize(2).minimumIdle(0).build()) {
+                    events.headPosition();
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + registry
+                        + " (tenant, strategy, location) VALUES (?, ?, ?)")) {
+                    ps.setString(1, tenant);
+                    ps.setString(2, config.strategy.name());
+                    ps.setString(3, location);
+                    ps.executeUpdate();
+                }
+            } finally {
+                st.execute("SELECT pg_advisory_unlock(" + REGISTRY_LOCK + ")");
+            }
+        } catch (SQLException e) {
+            throw failure("provisioning", tenant, e);
+        }
+    }
+
+    private static void createDatabase(Statement st, String database) throws SQLException {
+        try {
+            st.execute("CREATE DATABASE " + PostgresMigrations.quote(database));
+        } catch (SQLException e) {
+            // 42P04: left over from a provisioning that stopped before registering it; reuse it
+            if (!"42P04".equals(e.getSQLState())) throw e;
+        }
+    }
+
+    private PostgresEventStore.Builder eventStoreBuilder(String tenant) {
+        String location = locationOf(tenant);
+        PostgresEventStore.Builder b = PostgresEventStore.builder();
+        if (config.strategy == Strategy.SCHEMA_PER_TENANT) {
+            b.jdbcUrl(config.jdbcUrl).schema(location);
+        } else {
+            b.jdbcUrl(databaseUrl(location)).schema("public");
+        }
+        if (config.user != null) b.user(config.user);
+        if (config.password != null) b.password(config.password);
+        return b;
+    }
+
+    @Override
+    protected Opened open(String tenant) {
+        PostgresEventStore events = eventStoreBuilder(tenant).poolSize(config.poolSize).minimumIdle(1).build();
+        TenantStore store = tenantStore(tenant, events, PostgresProjectionStore.on(events), PostgresSnapshotStore.of(events),
+                PostgresKeyStore.of(events), codec -> new PostgresIdempotencyStore(events, codec));
+        return new Opened(store, events::close);
+    }
+
+    @Override
+    protected List<String> listTenants() {
+        List<String> out = new ArrayList<>();
+        try (Connection c = admin(); PreparedStatement ps = c.prepareStatement(
+                "SELECT tenant FROM " + registry + " WHERE strategy = ? ORDER BY tenant")) {
+            ps.setString(1, config.strategy.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw new FactaException("listing tenants failed: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    @Override
+    protected void destroy(String tenant) {
+        String location = locationOf(tenant);
+        try (Connection c = admin(); Statement st = c.createStatement()) {
+            if (config.strategy == Strategy.SCHEMA_PER_TENANT) {
+                // DDL is transactional: the schema and the registry row go together
+                c.setAutoCommit(false);
+                st.execute("DROP SCHEMA IF EXISTS " + PostgresMigrations.quote(location) + " CASCADE");
+                unregister(c, tenant);
+                c.commit();
+            } else {
+                // DROP DATABASE cannot run in a transaction: the database first, so a tenant is never
+                // unregistered while its data remains
+                st.execute("DROP DATABASE IF EXISTS " + PostgresMigrations.quote(location) + " WITH (FORCE)");
+                unregister(c, tenant);
+            }
+        } catch (SQLException e) {
+            throw failure("dropping", tenant, e);
+        }
+    }
+
+    private void unregister(Connection c, String tenant) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + registry + " WHERE tenant = ? AND strategy = ?")) {
+            ps.setString(1, tenant);
+            ps.setString(2, config.strategy.name());
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "postgresql " + EventStores.redact(config.jdbcUrl) + " ("
+                + (config.strategy == Strategy.SCHEMA_PER_TENANT ? "a schema" : "a database") + " per tenant)";
+    }
+}
