@@ -243,6 +243,44 @@ class AccessControlTest {
     }
 
     @Test
+    void no_request_that_starts_after_a_revocation_gets_through_while_others_run_concurrently() throws Exception {
+        AccessToken.Grant all = AccessToken.Grant.everything(AccessToken.Right.READ, AccessToken.Right.WRITE);
+        tokens.put(AccessToken.builder("busy").secret("busy-secret-0123456789").grant(all).build());
+        Http busy = new Http(server).withToken("busy-secret-0123456789");
+        long[] revokedAt = {Long.MAX_VALUE};
+        java.util.Queue<long[]> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> workers = new ArrayList<>();
+        for (int w = 0; w < 6; w++) {
+            int n = w;
+            workers.add(Thread.ofVirtual().start(() -> {
+                for (int i = 0; !stop.get(); i++) {
+                    long start = System.nanoTime();
+                    Http.Reply r = i % 2 == 0 ? busy.get("/streams/order-1")
+                            : busy.post("/streams/busy-" + n, "[{\"type\":\"A\",\"data\":{}}]");
+                    seen.add(new long[]{start, r.status()});
+                }
+            }));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (seen.stream().noneMatch(r -> r[1] == 200 || r[1] == 201) && System.nanoTime() < deadline) Thread.sleep(10);
+        tokens.revoke("busy");
+        revokedAt[0] = System.nanoTime();
+        while (seen.stream().filter(r -> r[0] > revokedAt[0]).count() < 12 && System.nanoTime() < deadline) Thread.sleep(10);
+        stop.set(true);
+        for (Thread t : workers) t.join();
+
+        assertThat(seen).anySatisfy(r -> assertThat(r[1]).isIn(200L, 201L));
+        List<long[]> after = seen.stream().filter(r -> r[0] > revokedAt[0]).toList();
+        assertThat(after).isNotEmpty().allSatisfy(r -> assertThat(r[1]).isEqualTo(401L));
+        long written = 0;
+        for (int w = 0; w < 6; w++) {
+            written += events.streamInfo(new StreamId("busy-" + w)).map(i -> i.lastVersion() + 1).orElse(0L);
+        }
+        assertThat(written).as("a refused append wrote nothing").isEqualTo(seen.stream().filter(r -> r[1] == 201).count());
+    }
+
+    @Test
     void writes_need_write_rights_and_a_refused_write_stores_nothing() {
         long head = events.headPosition();
         String batch = "[{\"type\":\"A\",\"data\":{}},{\"type\":\"B\",\"data\":{}}]";
