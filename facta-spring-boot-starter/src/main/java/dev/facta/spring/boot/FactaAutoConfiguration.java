@@ -26,6 +26,7 @@ import dev.facta.saga.CommandCodec;
 import dev.facta.saga.ProcessManager;
 import dev.facta.saga.Saga;
 import dev.facta.saga.SagaRuntime;
+import dev.facta.serialization.EventSerializer;
 import dev.facta.spring.boot.internal.HandlerTypes;
 import dev.facta.sqlite.SqliteEventStore;
 import dev.facta.sqlite.SqliteProjectionStore;
@@ -41,7 +42,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.ClassUtils;
 
@@ -143,20 +146,41 @@ public class FactaAutoConfiguration {
         return engine.build();
     }
 
-    /** The saga runtime with every ProcessManager and Saga bean; it needs a CommandCodec bean to store issued commands. */
+    /**
+     * The saga runtime with every ProcessManager and Saga bean. Issued commands are stored with the
+     * CommandCodec bean, else with one over the EventSerializer bean.
+     */
     @Bean
     @ConditionalOnMissingBean
-    @ConditionalOnBean(type = {"dev.facta.saga.ProcessManager", "dev.facta.saga.Saga"})
+    @Conditional(OnSagaBeans.class)
     public SagaRuntime factaSagaRuntime(EventStore store, ProjectionStore projections, CommandBus commands,
                                         FactaProperties properties, ObjectProvider<ProcessManager<?>> managers,
-                                        ObjectProvider<Saga<?>> sagas, ObjectProvider<CommandCodec> codec) {
+                                        ObjectProvider<Saga<?>> sagas, ObjectProvider<CommandCodec> codec,
+                                        ObjectProvider<EventSerializer> serializer) {
         SagaRuntime.Builder runtime = SagaRuntime.builder(store, projections, commands)
                 .pollInterval(properties.getProjections().getPollInterval());
         CommandCodec c = codec.getIfUnique();
+        EventSerializer s = serializer.getIfUnique();
+        if (c == null && s != null) c = CommandCodec.of(s);
         if (c != null) runtime.commandCodec(c);
         managers.orderedStream().forEach(runtime::register);
         sagas.orderedStream().forEach(runtime::register);
         return runtime.build();
+    }
+
+    /** Matches when there is a ProcessManager bean or a Saga bean (or both). */
+    static class OnSagaBeans extends AnyNestedCondition {
+        OnSagaBeans() {
+            super(ConfigurationPhase.REGISTER_BEAN);
+        }
+
+        @ConditionalOnBean(ProcessManager.class)
+        static class ProcessManagers {
+        }
+
+        @ConditionalOnBean(Saga.class)
+        static class Sagas {
+        }
     }
 
     /** Starts the projection engine and the saga runtime with the context, and stops them before the store closes. */

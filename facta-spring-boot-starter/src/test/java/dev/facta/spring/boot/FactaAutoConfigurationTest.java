@@ -5,6 +5,7 @@ import dev.facta.InvalidInputException;
 import dev.facta.command.CommandBus;
 import dev.facta.command.CommandHandler;
 import dev.facta.eventbus.EventBus;
+import dev.facta.postgres.BeforeCommit;
 import dev.facta.postgres.PostgresEventStore;
 import dev.facta.projection.Projection;
 import dev.facta.projection.ProjectionContext;
@@ -13,6 +14,8 @@ import dev.facta.query.QueryBus;
 import dev.facta.query.QueryHandler;
 import dev.facta.readmodel.DocumentCodec;
 import dev.facta.readmodel.ReadModelStore;
+import dev.facta.saga.CommandCodec;
+import dev.facta.saga.ProcessManager;
 import dev.facta.saga.SagaRuntime;
 import dev.facta.sqlite.SqliteEventStore;
 import dev.facta.store.EventData;
@@ -148,6 +151,33 @@ class FactaAutoConfigurationTest {
     }
 
     @Test
+    void process_manager_beans_run_in_a_started_saga_runtime() {
+        ProcessManager<String> greeter = ProcessManager.builder("greeter", DocumentCodec.json())
+                .startedBy("Greeted", e -> e.stream().value(), (e, ctx) -> "{\"greeted\":true}")
+                .build();
+        CommandCodec codec = new CommandCodec() {
+            @Override
+            public Encoded encode(Object command) {
+                throw new IllegalStateException("the greeter issues no commands");
+            }
+
+            @Override
+            public Object decode(String type, String json) {
+                throw new IllegalStateException("the greeter issues no commands");
+            }
+        };
+        runner.withUserConfiguration(Handlers.class).withBean("greeter", ProcessManager.class, () -> greeter)
+                .withBean(CommandCodec.class, () -> codec).run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(SagaRuntime.class).doesNotHaveBean(ProjectionEngine.class);
+                    SagaRuntime sagas = context.getBean(SagaRuntime.class);
+                    context.getBean(CommandBus.class).dispatch(new Greet("fay"));
+                    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                    while (sagas.instance("greeter", "greeting-fay").isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
+                    assertThat(sagas.instance("greeter", "greeting-fay")).isPresent();
+                });
+    }
+
+    @Test
     void the_applications_own_beans_win() {
         EventStore mine = EventStore.class.cast(dev.facta.store.EventStores.open("memory:"));
         runner.withBean(EventStore.class, () -> mine).withBean(EventBus.class, EventBus::new).run(context -> {
@@ -166,7 +196,7 @@ class FactaAutoConfigurationTest {
     }
 
     @Test
-    void a_data_source_bean_carries_the_postgres_store_when_no_url_is_set() throws Exception {
+    void a_data_source_bean_carries_the_postgres_store_and_a_before_commit_bean_writes_in_the_append_transaction() throws Exception {
         String admin = "jdbc:postgresql://127.0.0.1:5432/postgres";
         try (Connection c = DriverManager.getConnection(admin, "postgres", "")) {
             c.isValid(1);
@@ -183,8 +213,19 @@ class FactaAutoConfigurationTest {
         try (ds) {
             try (Connection c = ds.getConnection()) {
                 c.createStatement().execute("CREATE SCHEMA " + schema);
+                c.createStatement().execute("CREATE TABLE " + schema + ".greeting_audit (stream text NOT NULL)");
             }
-            runner.withBean(DataSource.class, () -> ds).withPropertyValues("facta.store.schema=" + schema)
+            // the application's own row, written inside the append transaction
+            BeforeCommit audit = (connection, events) -> {
+                try (var insert = connection.prepareStatement("INSERT INTO greeting_audit (stream) VALUES (?)")) {
+                    for (RecordedEvent e : events) {
+                        insert.setString(1, e.stream().value());
+                        insert.executeUpdate();
+                    }
+                }
+            };
+            runner.withBean(DataSource.class, () -> ds).withBean(BeforeCommit.class, () -> audit)
+                    .withPropertyValues("facta.store.schema=" + schema)
                     .withUserConfiguration(Handlers.class).run(context -> {
                         assertThat(context).hasNotFailed();
                         PostgresEventStore store = (PostgresEventStore) context.getBean(EventStore.class);
@@ -192,6 +233,12 @@ class FactaAutoConfigurationTest {
                         assertThat(store.schema()).isEqualTo(schema);
                         context.getBean(CommandBus.class).dispatch(new Greet("dee"));
                         assertThat(store.readStream(StreamId.of("greeting-dee"))).hasSize(1);
+                        try (Connection c = ds.getConnection(); var rows = c.createStatement()
+                                .executeQuery("SELECT stream FROM greeting_audit")) {
+                            assertThat(rows.next()).isTrue();
+                            assertThat(rows.getString(1)).isEqualTo("greeting-dee");
+                            assertThat(rows.next()).isFalse();
+                        }
                     });
         } finally {
             try (Connection c = DriverManager.getConnection(admin, "postgres", "")) {
