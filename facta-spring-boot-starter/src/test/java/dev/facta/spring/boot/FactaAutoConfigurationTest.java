@@ -101,6 +101,27 @@ class FactaAutoConfigurationTest {
     }
 
     @Test
+    void a_store_that_does_not_answer_is_reported_down() {
+        EventStore closed = dev.facta.store.EventStores.open("memory:");
+        closed.close();
+        runner.withBean(EventStore.class, () -> closed).run(context -> {
+            var health = context.getBean(FactaHealthIndicator.class).health();
+            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(health.getDetails()).containsKey("store");
+        });
+    }
+
+    @Test
+    void configuration_metadata_for_ide_completion_is_generated() throws Exception {
+        try (var in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+            assertThat(in).isNotNull();
+            String json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(json).contains("\"facta.store.url\"", "\"facta.store.schema\"", "\"facta.projections.auto-start\"",
+                    "\"facta.health.timeout\"", "\"facta.commands.validation\"");
+        }
+    }
+
+    @Test
     void the_store_url_opens_that_store(@TempDir Path dir) {
         runner.withPropertyValues("facta.store.url=sqlite:" + dir.resolve("facta.db")).run(context -> {
             assertThat(context).hasNotFailed();
