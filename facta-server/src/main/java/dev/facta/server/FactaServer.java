@@ -95,6 +95,8 @@ public final class FactaServer implements AutoCloseable {
     private final EventStore events;
     private final MultiTenantStore tenants;
     private final Map<String, EventStore[]> tenantEvents = new ConcurrentHashMap<>();
+    /** Tenants seen to exist, so that reads need not list the tenants each time. */
+    private final Set<String> knownTenants = ConcurrentHashMap.newKeySet();
     private final AutoCloseable tokenWatch;
     private final ProjectionStore projections;
     private final boolean ownsProjections;
@@ -341,7 +343,12 @@ public final class FactaServer implements AutoCloseable {
             String tenant = tenantOf(ctx, caller);
             TenantStore ts;
             try {
+                // reading never creates a tenant: only writes provision one (when the store provisions on first use)
+                if (!writes(ctx) && !knownTenants.contains(tenant) && !tenants.tenants().contains(tenant)) {
+                    throw new UnknownTenantException(tenant);
+                }
                 ts = tenants.forTenant(tenant);
+                knownTenants.add(tenant);
             } catch (UnknownTenantException e) {
                 throw ApiException.notFound("tenant_not_found", "there is no tenant '" + tenant + "'");
             }
@@ -350,6 +357,10 @@ public final class FactaServer implements AutoCloseable {
         }
         ctx.attribute(SCOPE, s);
         return s;
+    }
+
+    private static boolean writes(Context ctx) {
+        return ctx.method() == io.javalin.http.HandlerType.POST && ctx.path().startsWith("/streams/");
     }
 
     /** The tenant a request names (header or query parameter) or the token's only tenant. */

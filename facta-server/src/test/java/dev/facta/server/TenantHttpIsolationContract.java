@@ -34,6 +34,7 @@ abstract class TenantHttpIsolationContract {
     abstract MultiTenantStore newTenants();
 
     MultiTenantStore tenants;
+    AccessTokens tokens;
     FactaServer server;
     Http asA;
     Http asB;
@@ -44,7 +45,7 @@ abstract class TenantHttpIsolationContract {
     void start() {
         tenants = newTenants();
         AccessToken.Grant all = AccessToken.Grant.everything(AccessToken.Right.READ, AccessToken.Right.WRITE);
-        AccessTokens tokens = AccessTokens.of(
+        tokens = AccessTokens.of(
                 AccessToken.builder("acme-admin").secret(A_SECRET).tenants(A).grant(all).admin(true).build(),
                 AccessToken.builder("globex-admin").secret(B_SECRET).tenants(B).grant(all).admin(true).build(),
                 AccessToken.builder("both").secret(BOTH_SECRET).tenants(A, B).grant(all).admin(true).build(),
@@ -192,6 +193,39 @@ abstract class TenantHttpIsolationContract {
 
         assertThat(asB.all()).hasSize(8);
         assertThat(tenants.tenants()).containsExactlyInAnyOrder(A, B);
+    }
+
+    @Test
+    void reading_never_creates_a_tenant_and_writing_provisions_one() {
+        Http.Reply read = root.get("/all", FactaServer.TENANT_HEADER, "newco");
+        assertThat(read.status()).as(read.toString()).isEqualTo(404);
+        assertThat(read.error()).isEqualTo("tenant_not_found");
+        assertThat(root.get("/admin/api/streams?tenant=newco").status()).isEqualTo(404);
+        try (SseClient sub = SseClient.open(root, "/subscribe/all?tenant=newco")) {
+            assertThat(sub.status).isEqualTo(404);
+        }
+        assertThat(tenants.tenants()).containsExactlyInAnyOrder(A, B);
+
+        assertThat(root.post("/streams/order-1", "[{\"type\":\"A\",\"data\":{}}]", FactaServer.TENANT_HEADER, "newco").status())
+                .as("these stores provision tenants on first use").isEqualTo(201);
+        assertThat(tenants.tenants()).contains("newco");
+        assertThat(root.get("/all?tenant=newco").json().get("events")).hasSize(1);
+    }
+
+    @Test
+    void a_subscription_ends_when_its_token_loses_the_tenant() throws Exception {
+        try (SseClient sub = SseClient.open(both, "/subscribe/all?tenant=" + B);
+             SseClient stays = SseClient.open(both, "/subscribe/all?tenant=" + A)) {
+            sub.take(8, Duration.ofSeconds(10));
+            stays.take(3, Duration.ofSeconds(10));
+            tokens.put(AccessToken.builder("both").secret(BOTH_SECRET).tenants(A)
+                    .grant(AccessToken.Grant.everything(AccessToken.Right.READ)).admin(true).build());
+
+            sub.ended.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(sub.take(1, Duration.ofSeconds(1)).getFirst().json().get("error").stringValue()).isEqualTo("access_revoked");
+            assertThat(both.get("/all", FactaServer.TENANT_HEADER, B).status()).isEqualTo(403);
+            assertThat(stays.ended).isNotDone();
+        }
     }
 
     @Test
