@@ -33,6 +33,10 @@ abstract class TenantHttpIsolationContract {
     /** A new, empty multi-tenant store; the test closes it. */
     abstract MultiTenantStore newTenants();
 
+    /** Removes what the store left outside the test's folder (schemas, databases), while it is still open. */
+    void cleanUp(MultiTenantStore store) {
+    }
+
     MultiTenantStore tenants;
     AccessTokens tokens;
     FactaServer server;
@@ -77,7 +81,13 @@ abstract class TenantHttpIsolationContract {
     @AfterEach
     void stop() {
         if (server != null) server.close();
-        if (tenants != null) tenants.close();
+        if (tenants != null) {
+            try {
+                cleanUp(tenants);
+            } finally {
+                tenants.close();
+            }
+        }
     }
 
     /** Every GET that answers data, as the admin UI and API clients call them. */
