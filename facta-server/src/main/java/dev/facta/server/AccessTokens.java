@@ -55,6 +55,7 @@ public final class AccessTokens implements AutoCloseable {
 
     private final Path file;
     private final Object lock = new Object();
+    private final Object reloading = new Object();
     private final Map<String, AccessToken> fromApi = new LinkedHashMap<>();
     private final Set<String> revoked = new LinkedHashSet<>();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
@@ -122,6 +123,12 @@ public final class AccessTokens implements AutoCloseable {
      */
     public void reload() {
         if (file == null) return;
+        synchronized (reloading) { // one reload at a time, so an older read never replaces a newer one
+            reloadFile();
+        }
+    }
+
+    private void reloadFile() {
         byte[] content;
         try {
             content = Files.readAllBytes(file);

@@ -67,7 +67,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <p><b>Access control.</b> With {@link AccessTokens} ({@link Builder#accessTokens}) each token has
  * grants of read and write rights on stream-name prefixes or categories, tenants and an admin flag;
- * every route honours them (see {@link GrantedEventStore}), and revoking a token ends its open
+ * every route honours them, and revoking a token ends its open
  * subscriptions at once with an {@code access_revoked} error event.
  *
  * <p>Every route, the admin UI's included, keeps the same promises: a request body larger than
