@@ -51,35 +51,32 @@ public abstract class AbstractMultiTenantStore implements MultiTenantStore {
 
     @Override
     public final TenantStore forTenant(String tenant) {
-        Tenants.require(tenant);
-        Opened o = open.get(tenant);
-        if (o != null) return o.store();
-        boolean opened = false;
-        synchronized (lifecycle) {
-            checkOpen();
-            o = open.get(tenant);
-            if (o == null) {
-                if (!exists(tenant)) {
-                    if (!provisionOnUse) throw new UnknownTenantException(tenant);
-                    create(tenant);
-                }
-                o = Objects.requireNonNull(open(tenant), "open");
-                open.put(tenant, o);
-                opened = true;
-            }
-        }
-        if (opened) tell(tenant);
-        return o.store();
+        return obtain(tenant, provisionOnUse);
     }
 
     @Override
     public final void provision(String tenant) {
+        obtain(tenant, true);
+    }
+
+    /** The tenant's open stores, opening them (and creating the tenant when allowed) on first use. */
+    private TenantStore obtain(String tenant, boolean mayCreate) {
         Tenants.require(tenant);
+        Opened o = open.get(tenant);
+        if (o != null) return o.store();
         synchronized (lifecycle) {
             checkOpen();
-            if (!exists(tenant)) create(tenant);
+            o = open.get(tenant);
+            if (o != null) return o.store();
+            if (!exists(tenant)) {
+                if (!mayCreate) throw new UnknownTenantException(tenant);
+                create(tenant);
+            }
+            o = Objects.requireNonNull(open(tenant), "open");
+            open.put(tenant, o);
         }
-        forTenant(tenant);
+        tell(tenant);
+        return o.store();
     }
 
     @Override

@@ -7,6 +7,9 @@ import dev.facta.tenancy.AbstractMultiTenantStore;
 import dev.facta.tenancy.TenantStore;
 import dev.facta.tenancy.Tenants;
 
+import org.postgresql.ds.PGSimpleDataSource;
+
+import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -172,15 +175,20 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
 
     @Override
     protected boolean exists(String tenant) {
-        try (Connection c = admin(); PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + registry
-                + " WHERE strategy = ? AND tenant = ?")) {
+        try (Connection c = admin()) {
+            return registered(c, tenant);
+        } catch (SQLException e) {
+            throw failure("looking up the tenant", tenant, e);
+        }
+    }
+
+    private boolean registered(Connection c, String tenant) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + registry + " WHERE strategy = ? AND tenant = ?")) {
             ps.setString(1, config.strategy.name());
             ps.setString(2, tenant);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }
-        } catch (SQLException e) {
-            throw failure("looking up the tenant", tenant, e);
         }
     }
 
@@ -190,7 +198,7 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
         try (Connection c = admin(); Statement st = c.createStatement()) {
             st.execute("SELECT pg_advisory_lock(" + REGISTRY_LOCK + ")");
             try {
-                if (exists(tenant)) return; // another instance won the race
+                if (registered(c, tenant)) return; // another instance won the race
                 try (PreparedStatement ps = c.prepareStatement("SELECT tenant FROM " + registry
                         + " WHERE strategy = ? AND location = ?")) {
                     ps.setString(1, config.strategy.name());
@@ -204,9 +212,7 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
                 }
                 if (config.strategy == Strategy.DATABASE_PER_TENANT) createDatabase(st, location);
                 // the tables first, the registry row last: a tenant is listed only once it is usable
-                try (PostgresEventStore events = eventStoreBuilder(tenant).poolSize(2).minimumIdle(0).build()) {
-                    events.headPosition();
-                }
+                new PostgresMigrations(migrationSource(tenant), schemaOf(tenant)).up();
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + registry
                         + " (tenant, strategy, location) VALUES (?, ?, ?)")) {
                     ps.setString(1, tenant);
@@ -231,14 +237,27 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
         }
     }
 
+    /** The JDBC URL of the database holding the tenant's tables. */
+    private String urlOf(String tenant) {
+        return config.strategy == Strategy.SCHEMA_PER_TENANT ? config.jdbcUrl : databaseUrl(locationOf(tenant));
+    }
+
+    /** The schema of the tenant's tables in that database. */
+    private String schemaOf(String tenant) {
+        return config.strategy == Strategy.SCHEMA_PER_TENANT ? locationOf(tenant) : "public";
+    }
+
+    /** Unpooled connections to the tenant's database, for migrating it once when it is provisioned. */
+    private DataSource migrationSource(String tenant) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(urlOf(tenant));
+        if (config.user != null) ds.setUser(config.user);
+        if (config.password != null) ds.setPassword(config.password);
+        return ds;
+    }
+
     private PostgresEventStore.Builder eventStoreBuilder(String tenant) {
-        String location = locationOf(tenant);
-        PostgresEventStore.Builder b = PostgresEventStore.builder();
-        if (config.strategy == Strategy.SCHEMA_PER_TENANT) {
-            b.jdbcUrl(config.jdbcUrl).schema(location);
-        } else {
-            b.jdbcUrl(databaseUrl(location)).schema("public");
-        }
+        PostgresEventStore.Builder b = PostgresEventStore.builder().jdbcUrl(urlOf(tenant)).schema(schemaOf(tenant));
         if (config.user != null) b.user(config.user);
         if (config.password != null) b.password(config.password);
         return b;
