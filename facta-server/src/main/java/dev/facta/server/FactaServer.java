@@ -113,6 +113,7 @@ public final class FactaServer implements AutoCloseable {
     private final ProjectionEngine engine;
     private final Duration healthTimeout;
     private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
+    private final List<ServerExtension> extensions;
     private volatile boolean closing;
     private Javalin app;
     private boolean started;
@@ -146,6 +147,7 @@ public final class FactaServer implements AutoCloseable {
         this.engine = b.engine;
         this.context = new ServerContext(events, Optional.ofNullable(projections), b.stateViews, jsonMapper(limits), registry);
         this.tokenWatch = auth.onChange(this::recheckSubscriptions);
+        this.extensions = List.copyOf(b.extensions);
     }
 
     /**
@@ -248,6 +250,41 @@ public final class FactaServer implements AutoCloseable {
         routes.before(api::guard);
         api.install(routes);
         AdminUi.install(routes, this::adminApi);
+        ServerExtension.Host host = extensionHost();
+        for (ServerExtension extension : extensions) {
+            extension.install(routes, host);
+        }
+    }
+
+    /** What extensions see of the server: the request's scope, tenant and admin flag, token changes. */
+    private ServerExtension.Host extensionHost() {
+        return new ServerExtension.Host() {
+            @Override
+            public ServerContext context(Context ctx) {
+                Scope s = scope(ctx);
+                return context.scoped(s.events(), s.projections(), s.access());
+            }
+
+            @Override
+            public String tenant(Context ctx) {
+                return scope(ctx).tenant();
+            }
+
+            @Override
+            public boolean admin(Context ctx) {
+                return caller(ctx).admin();
+            }
+
+            @Override
+            public AutoCloseable onAccessChange(Runnable listener) {
+                return auth.onChange(listener);
+            }
+
+            @Override
+            public boolean closing() {
+                return closing;
+            }
+        };
     }
 
     /** The port the server listens on (the one chosen by the system when the builder said 0). */
@@ -539,6 +576,13 @@ public final class FactaServer implements AutoCloseable {
     }
 
     private void closeOwned() {
+        for (ServerExtension extension : extensions) {
+            try {
+                extension.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "closing a server extension failed", e);
+            }
+        }
         try {
             tokenWatch.close();
         } catch (Exception e) {
@@ -571,6 +615,7 @@ public final class FactaServer implements AutoCloseable {
         private Duration shutdownTimeout = Duration.ofSeconds(10);
         private Duration heartbeat = Duration.ofSeconds(15);
         private Duration healthTimeout = Duration.ofSeconds(2);
+        private final List<ServerExtension> extensions = new ArrayList<>();
 
         private Builder(EventStore events) {
             this.events = Objects.requireNonNull(events, "events");
@@ -661,6 +706,12 @@ public final class FactaServer implements AutoCloseable {
         /** How long {@code /health} waits for the store before it reports it down; default 2 s. */
         public Builder healthTimeout(Duration timeout) {
             this.healthTimeout = positive(timeout, "healthTimeout");
+            return this;
+        }
+
+        /** Adds routes (see {@link ServerExtension}); extensions install in the order they were added. */
+        public Builder extension(ServerExtension extension) {
+            extensions.add(Objects.requireNonNull(extension, "extension"));
             return this;
         }
 
