@@ -25,6 +25,21 @@ public interface Access {
         }
 
         @Override
+        public boolean writesEverything() {
+            return true;
+        }
+
+        @Override
+        public boolean readsCategory(String category) {
+            return true;
+        }
+
+        @Override
+        public boolean writesCategory(String category) {
+            return true;
+        }
+
+        @Override
         public String toString() {
             return "every right";
         }
@@ -36,4 +51,25 @@ public interface Access {
 
     /** Whether every stream may be read, so also what is derived from all of them (read models, projection errors). */
     boolean readsEverything();
+
+    /** Whether every stream may be written (what a command endpoint without categories needs); false unless overridden. */
+    default boolean writesEverything() {
+        return false;
+    }
+
+    /**
+     * Whether every {@code <category>-...} stream may be read (what a query endpoint on that category
+     * needs); false unless overridden.
+     */
+    default boolean readsCategory(String category) {
+        return false;
+    }
+
+    /**
+     * Whether every {@code <category>-...} stream may be written (what a command endpoint on that
+     * category needs); false unless overridden.
+     */
+    default boolean writesCategory(String category) {
+        return false;
+    }
 }

@@ -78,6 +78,19 @@ public final class AccessToken {
         boolean coversEverything() {
             return streamPrefixes.contains("");
         }
+
+        /**
+         * Whether the grant covers every stream of the category that commands and queries name: the
+         * category itself, or a prefix that every {@code <category>-...} stream name starts with.
+         */
+        public boolean coversCategory(String category) {
+            if (categories.contains(category)) return true;
+            String streams = category + "-";
+            for (String p : streamPrefixes) {
+                if (streams.startsWith(p)) return true;
+            }
+            return false;
+        }
     }
 
     private final String id;
@@ -153,6 +166,31 @@ public final class AccessToken {
     public boolean readsEverything() {
         for (Grant g : grants) {
             if (g.rights().contains(Right.READ) && g.coversEverything()) return true;
+        }
+        return false;
+    }
+
+    /** Whether it may write every stream (what a command registered without categories needs). */
+    public boolean writesEverything() {
+        for (Grant g : grants) {
+            if (g.rights().contains(Right.WRITE) && g.coversEverything()) return true;
+        }
+        return false;
+    }
+
+    /** Whether it may read every {@code <category>-...} stream (see {@link Grant#coversCategory}). */
+    public boolean readsCategory(String category) {
+        return allowsCategory(category, Right.READ);
+    }
+
+    /** Whether it may write every {@code <category>-...} stream (see {@link Grant#coversCategory}). */
+    public boolean writesCategory(String category) {
+        return allowsCategory(category, Right.WRITE);
+    }
+
+    private boolean allowsCategory(String category, Right right) {
+        for (Grant g : grants) {
+            if (g.rights().contains(right) && g.coversCategory(category)) return true;
         }
         return false;
     }

@@ -98,11 +98,15 @@ final class ApiRoutes {
         return server.scope(ctx).events();
     }
 
-    /** What may be reached without the token: health, the login, and the admin UI's static page and assets. */
+    /**
+     * What may be reached without the token: health, the login, the admin UI's static page and assets,
+     * and Swagger UI's page and files (not the document it shows).
+     */
     static boolean open(HandlerType method, String path) {
         if (method == HandlerType.POST) return "/admin/login".equals(path);
         if (method != HandlerType.GET && method != HandlerType.HEAD) return false;
         if ("/health".equals(path) || "/admin".equals(path) || "/admin/".equals(path)) return true;
+        if (SwaggerUi.open(path)) return true;
         return path.startsWith("/admin/assets/") && !path.contains("..") && !path.contains("%") && !path.contains("//");
     }
 
@@ -335,6 +339,11 @@ final class ApiRoutes {
     }
 
     private byte[] body(Context ctx) {
+        return body(ctx, limits);
+    }
+
+    /** The request body, refused with 413 when it is larger than the limit. */
+    static byte[] body(Context ctx, ServerLimits limits) {
         long max = limits.maxRequestBytes();
         try (InputStream in = ctx.req().getInputStream()) {
             byte[] body = in.readNBytes((int) max + 1);

@@ -90,6 +90,21 @@ final class Caller {
             }
 
             @Override
+            public boolean writesEverything() {
+                return usable().map(AccessToken::writesEverything).orElse(false);
+            }
+
+            @Override
+            public boolean readsCategory(String category) {
+                return usable().map(t -> t.readsCategory(category)).orElse(false);
+            }
+
+            @Override
+            public boolean writesCategory(String category) {
+                return usable().map(t -> t.writesCategory(category)).orElse(false);
+            }
+
+            @Override
             public String toString() {
                 return "the rights of token " + token.id() + (tenant == null ? "" : " in tenant " + tenant);
             }

@@ -114,6 +114,7 @@ public final class FactaServer implements AutoCloseable {
     private final Duration healthTimeout;
     private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
     private final List<ServerExtension> extensions;
+    private final AppEndpoints endpoints;
     private volatile boolean closing;
     private Javalin app;
     private boolean started;
@@ -148,6 +149,7 @@ public final class FactaServer implements AutoCloseable {
         this.context = new ServerContext(events, Optional.ofNullable(projections), b.stateViews, jsonMapper(limits), registry);
         this.tokenWatch = auth.onChange(this::recheckSubscriptions);
         this.extensions = List.copyOf(b.extensions);
+        this.endpoints = new AppEndpoints(this, b.commandBus, b.commands, b.queries, type -> null);
     }
 
     /**
@@ -249,6 +251,9 @@ public final class FactaServer implements AutoCloseable {
         routes.exception(Exception.class, (e, ctx) -> Errors.write(ctx, json, Errors.classify(e, ctx)));
         routes.before(api::guard);
         api.install(routes);
+        endpoints.install(routes);
+        new OpenApi(this).install(routes);
+        new SwaggerUi().install(routes);
         AdminUi.install(routes, this::adminApi);
         ServerExtension.Host host = extensionHost();
         for (ServerExtension extension : extensions) {
@@ -396,8 +401,22 @@ public final class FactaServer implements AutoCloseable {
         return s;
     }
 
+    /** Whether the request may write (so may provision its tenant): appends and commands. */
     private static boolean writes(Context ctx) {
-        return ctx.method() == io.javalin.http.HandlerType.POST && ctx.path().startsWith("/streams/");
+        return ctx.method() == io.javalin.http.HandlerType.POST && (ctx.path().startsWith("/streams/") || ctx.path().startsWith("/commands/"));
+    }
+
+    /** The request body, refused with 413 past the limit. */
+    byte[] body(Context ctx) {
+        return ApiRoutes.body(ctx, limits);
+    }
+
+    AppEndpoints endpoints() {
+        return endpoints;
+    }
+
+    /** Adds what the OpenAPI document says of appends beyond the base: the registered event types' schemas. */
+    void describeAppends(tools.jackson.databind.node.ObjectNode doc) {
     }
 
     /** The tenant a request names (header or query parameter) or the token's only tenant. */
@@ -616,6 +635,9 @@ public final class FactaServer implements AutoCloseable {
         private Duration heartbeat = Duration.ofSeconds(15);
         private Duration healthTimeout = Duration.ofSeconds(2);
         private final List<ServerExtension> extensions = new ArrayList<>();
+        private dev.facta.command.CommandBus commandBus;
+        private final Map<String, AppEndpoints.CommandRoute> commands = new java.util.LinkedHashMap<>();
+        private final Map<String, AppEndpoints.QueryRoute> queries = new java.util.LinkedHashMap<>();
 
         private Builder(EventStore events) {
             this.events = Objects.requireNonNull(events, "events");
@@ -715,6 +737,66 @@ public final class FactaServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The command bus that {@code POST /commands/{name}} dispatches to (see {@link #command}). The
+         * server neither builds nor closes it; its middleware (validation, idempotency, retries) applies.
+         */
+        public Builder commands(dev.facta.command.CommandBus bus) {
+            this.commandBus = Objects.requireNonNull(bus, "bus");
+            return this;
+        }
+
+        /**
+         * Takes a command at {@code POST /commands/{name}}: the JSON body is checked against the JSON
+         * Schema of {@code type} and bound to it, then dispatched on the {@link #commands command bus}
+         * in the request's tenant, with its {@code Idempotency-Key} and {@code Facta-Correlation-Id}.
+         *
+         * @param name       the command's name in the URL (a letter, then up to 99 letters, digits, {@code _ . -})
+         * @param type       the command's record type; the bus must have a handler for it
+         * @param categories the stream categories the command writes: a caller needs write rights on every
+         *                   stream of each; none given: the command may write anywhere, and a caller needs write
+         *                   rights on every stream
+         */
+        public Builder command(String name, Class<?> type, String... categories) {
+            endpointName(name, commands.containsKey(name), "command");
+            commands.put(name, new AppEndpoints.CommandRoute(name, Objects.requireNonNull(type, "type"), categories(categories)));
+            return this;
+        }
+
+        /**
+         * Answers a query at {@code POST /queries/{name}}: the JSON body is checked against the JSON
+         * Schema of {@code type}, bound to it, and asked of {@code bus} in the request's tenant; an empty
+         * answer (null or an empty {@code Optional}) is 404 {@code not_found}.
+         *
+         * @param categories the stream categories the query's answers derive from: a caller needs read rights
+         *                   on every stream of each; none given: read rights on every stream
+         */
+        public Builder query(String name, Class<?> type, dev.facta.query.QueryBus bus, String... categories) {
+            endpointName(name, queries.containsKey(name), "query");
+            queries.put(name, new AppEndpoints.QueryRoute(name, Objects.requireNonNull(type, "type"),
+                    Objects.requireNonNull(bus, "bus"), categories(categories)));
+            return this;
+        }
+
+        private static void endpointName(String name, boolean taken, String what) {
+            if (name == null || !AppEndpoints.NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("a " + what + " name is a letter, then up to 99 letters, digits, '_', '.' and '-'; got "
+                        + (name == null ? "none" : "'" + name + "'"));
+            }
+            if (taken) throw new IllegalArgumentException("a " + what + " named '" + name + "' is registered already");
+        }
+
+        private static List<String> categories(String... categories) {
+            List<String> out = new ArrayList<>();
+            for (String c : categories) {
+                if (c == null || c.isEmpty() || c.contains("-")) {
+                    throw new IllegalArgumentException("a category is a non-empty name without '-', got '" + c + "'");
+                }
+                out.add(c);
+            }
+            return out;
+        }
+
         private static Duration positive(Duration d, String name) {
             if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive");
             return d;
@@ -724,6 +806,19 @@ public final class FactaServer implements AutoCloseable {
             if (tenants != null && (projections != null || engine != null)) {
                 throw new IllegalStateException("a multi-tenant server uses each tenant's projection store; it takes no"
                         + " projection store or engine of its own");
+            }
+            if (!commands.isEmpty() && commandBus == null) {
+                throw new IllegalStateException("commands " + commands.keySet() + " need the command bus: call commands(bus)");
+            }
+            for (AppEndpoints.CommandRoute c : commands.values()) {
+                if (commandBus.handledTypes().stream().noneMatch(t -> t.isAssignableFrom(c.type()))) {
+                    throw new IllegalStateException("command " + c.name() + ": the command bus has no handler for " + c.type().getName());
+                }
+            }
+            for (AppEndpoints.QueryRoute q : queries.values()) {
+                if (!q.bus().handledTypes().contains(q.type())) {
+                    throw new IllegalStateException("query " + q.name() + ": its query bus has no handler for " + q.type().getName());
+                }
             }
             return new FactaServer(this);
         }

@@ -43,6 +43,7 @@ class AccessControlTest {
     Http mixed;
     Http writer;
     RecordedEvent payrollEvent;
+    Shop shop;
 
     @BeforeEach
     void start() {
@@ -56,7 +57,8 @@ class AccessControlTest {
                         .grant(AccessToken.Grant.categories(java.util.Set.of("payment"), AccessToken.Right.READ, AccessToken.Right.WRITE))
                         .build(),
                 AccessToken.builder("writer").secret(WRITER).grant(AccessToken.Grant.streams("order-", AccessToken.Right.WRITE)).build());
-        server = FactaServer.builder(events).projections(projections).accessTokens(tokens).heartbeat(Duration.ofMillis(200))
+        shop = new Shop(events);
+        server = shop.register(FactaServer.builder(events)).projections(projections).accessTokens(tokens).heartbeat(Duration.ofMillis(200))
                 .build().start();
         Http anonymous = new Http(server);
         root = anonymous.withToken(ROOT);
@@ -82,6 +84,7 @@ class AccessControlTest {
     @AfterEach
     void stop() {
         server.close();
+        shop.close();
         events.close();
         tokens.close();
     }
@@ -105,7 +108,7 @@ class AccessControlTest {
 
     /** Routes that answer no event data: static files, login, health and metrics (checked on their own). */
     static final java.util.Set<String> NO_EVENT_DATA = java.util.Set.of("GET /admin", "GET /admin/assets/{file}", "GET /metrics",
-            "POST /admin/login", "POST /admin/logout");
+            "POST /admin/login", "POST /admin/logout", "GET /docs", "GET /docs/{file}", "GET /openapi.json");
 
     @Test
     void every_route_is_covered_by_the_access_tests() {
@@ -115,7 +118,9 @@ class AccessControlTest {
                 // changes of projections and dead letters: admin flag and readable letters, below
                 "POST /admin/api/projections/{name}/pause", "POST /admin/api/projections/{name}/resume",
                 "POST /admin/api/projections/{name}/rebuild", "POST /admin/api/dead-letters/{id}/discard",
-                "POST /admin/api/dead-letters/{id}/retry"));
+                "POST /admin/api/dead-letters/{id}/retry",
+                // the application's endpoints: rights on their categories, below
+                "POST /commands/{name}", "POST /queries/{name}"));
         covered.addAll(NO_EVENT_DATA);
         java.util.Set<String> routes = new java.util.TreeSet<>(server.routes());
         routes.removeIf(r -> r.startsWith("BEFORE") || r.startsWith("AFTER"));
@@ -300,6 +305,53 @@ class AccessControlTest {
         assertThat(mixed.get("/streams/payment-7").status()).isEqualTo(200);
         assertThat(writer.delete("/streams/order-2").status()).isEqualTo(204);
         assertThat(events.headPosition()).isEqualTo(head + 4);
+    }
+
+    @Test
+    void commands_need_write_rights_on_their_categories_and_queries_read_rights() {
+        String order = "{\"orderId\":\"a-1\",\"customerId\":\"c\",\"quantity\":1}";
+        long head = events.headPosition();
+        // the admin flag and read rights are no right to send commands
+        for (Http h : List.of(ordersRo, mixed)) {
+            Http.Reply r = h.post("/commands/PlaceOrder", order);
+            assertThat(r.status()).as(r.toString()).isEqualTo(403);
+            assertThat(r.error()).isEqualTo("forbidden");
+        }
+        // write rights on order- streams are no right to write payroll
+        Http.Reply salary = writer.post("/commands/PaySalary", "{\"employee\":\"e-1\",\"cents\":100}");
+        assertThat(salary.status()).as(salary.toString()).isEqualTo(403);
+        Http.Reply anonymous = new Http(server).post("/commands/PlaceOrder", order);
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(events.headPosition()).as("refused commands wrote nothing").isEqualTo(head);
+        assertThat(shop.placed.get()).isZero();
+
+        assertThat(writer.post("/commands/PlaceOrder", order).status()).isEqualTo(200);
+        assertThat(root.post("/commands/PaySalary", "{\"employee\":\"e-1\",\"cents\":100}").status()).isEqualTo(200);
+
+        // queries: read rights on the category
+        assertThat(ordersRo.post("/queries/FindOrder", "{\"orderId\":\"a-1\"}").status()).isEqualTo(200);
+        assertThat(mixed.post("/queries/FindOrder", "{\"orderId\":\"a-1\"}").status()).isEqualTo(200);
+        Http.Reply blind = writer.post("/queries/FindOrder", "{\"orderId\":\"a-1\"}");
+        assertThat(blind.status()).as(blind.toString()).isEqualTo(403);
+        assertThat(blind.body()).doesNotContain("\"customerId\"");
+        assertThat(new Http(server).post("/queries/FindOrder", "{\"orderId\":\"a-1\"}").status()).isEqualTo(401);
+
+        // a revoked token sends nothing
+        assertThat(tokens.revoke("writer")).isTrue();
+        Http.Reply revoked = writer.post("/commands/PlaceOrder", order.replace("a-1", "a-2"));
+        assertThat(revoked.status()).isEqualTo(401);
+        assertThat(events.readAll(0, 1000).events()).noneMatch(e -> e.stream().value().equals("order-a-2"));
+    }
+
+    @Test
+    void the_document_needs_a_token_and_swagger_ui_does_not() {
+        Http anonymous = new Http(server);
+        assertThat(anonymous.get("/openapi.json").status()).isEqualTo(401);
+        assertThat(writer.get("/openapi.json").status()).as("any valid token").isEqualTo(200);
+        assertThat(anonymous.get("/docs").status()).isEqualTo(200);
+        assertThat(anonymous.get("/docs/swagger-ui-bundle.js").status()).isEqualTo(200);
+        assertThat(anonymous.get("/docs/../openapi.json").status()).isIn(400, 401, 404);
+        assertThat(anonymous.get("/docs/pom.properties").status()).isIn(401, 404);
     }
 
     @Test
