@@ -85,7 +85,7 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
             + " SELECT x.p, x.i, x.s, x.v, x.c, x.t, x.d, x.m, now() FROM " + EVENT_ROWS;
     private static final String UPSERT_STREAMS = "INSERT INTO facta_streams (stream, category, version)"
             + " SELECT y.s, y.c, y.v FROM " + STREAM_ROWS
-            + " ON CONFLICT (stream) DO UPDATE SET version = excluded.version, updated_at = now()";
+            + " ON CONFLICT ON CONSTRAINT facta_streams_pkey DO UPDATE SET version = excluded.version, updated_at = now()";
     private static final String MOVE_HEAD = "UPDATE facta_log_head SET position = ?, epoch = epoch + 1 WHERE id = 1";
     /** Sent inside the append transaction, so PostgreSQL delivers it only if and when it commits. */
     private static final String NOTIFY = "SELECT pg_notify(?, '')";
@@ -101,7 +101,7 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
             + " SELECT x.p, x.i, x.s, x.v, x.c, x.t, x.d, x.m, h.ts FROM h, " + EVENT_ROWS + "),"
             + " st AS (INSERT INTO facta_streams (stream, category, version)"
             + " SELECT y.s, y.c, y.v FROM h, " + STREAM_ROWS
-            + " ON CONFLICT (stream) DO UPDATE SET version = excluded.version, updated_at = now())"
+            + " ON CONFLICT ON CONSTRAINT facta_streams_pkey DO UPDATE SET version = excluded.version, updated_at = now())"
             + " SELECT h.ts, pg_notify(?, '') FROM h";
     /** Streams whose committed version this writer knows; bounded, cleared when it grows past this. */
     private static final int VERSION_CACHE_LIMIT = 100_000;
@@ -147,7 +147,7 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
 
     private PostgresEventStore(Builder b) {
         this.schema = b.schema;
-        this.channel = channelFor(b.schema);
+        this.channel = channelFor(b.tenant == null ? b.schema : b.schema + "." + b.tenant);
         this.limits = b.limits;
         this.beforeCommit = b.beforeCommit;
         if (b.dataSource != null) {
@@ -165,7 +165,8 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
                 config.setMinimumIdle(Math.min(b.minimumIdle, b.poolSize));
                 config.setIdleTimeout(Duration.ofSeconds(30).toMillis());
             }
-            config.setPoolName("facta-" + schema);
+            config.setPoolName("facta-" + schema + (b.tenant == null ? "" : "-" + b.tenant));
+            if (b.tenant != null) config.setConnectionInitSql(PostgresRowSecurity.sessionSql(b.tenant, b.tenantRole));
             config.setAutoCommit(true);
             config.setConnectionTimeout(Duration.ofSeconds(10).toMillis());
             // fail at once with the driver's reason when the server cannot be reached, instead of
@@ -180,10 +181,11 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
                         + cause.getMessage(), e);
             }
             this.dataSource = ownedPool;
-            this.description = "postgresql " + EventStores.redact(b.jdbcUrl) + " (schema " + schema + ")";
+            this.description = "postgresql " + EventStores.redact(b.jdbcUrl) + " (schema " + schema
+                    + (b.tenant == null ? "" : ", tenant " + b.tenant + " of its shared tables") + ")";
         }
         try {
-            if (b.migrate) {
+            if (b.migrate && b.tenant == null) {
                 new PostgresMigrations(dataSource, schema).up();
             }
         } catch (RuntimeException e) {
@@ -209,6 +211,8 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
         private int maxBatchEvents = 5_000;
         private Duration linger = Duration.ofNanos(200_000);
         private boolean migrate = true;
+        private String tenant;
+        private String tenantRole;
         private StoreLimits limits = StoreLimits.DEFAULT;
         private BeforeCommit beforeCommit;
 
@@ -273,6 +277,16 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
          */
         public Builder linger(Duration d) {
             this.linger = d == null || d.isNegative() ? Duration.ZERO : d;
+            return this;
+        }
+
+        /**
+         * Works for one tenant of a schema whose tables tenants share (see {@link PostgresRowSecurity}):
+         * every connection names the tenant and runs as {@code role}; the schema is not migrated.
+         */
+        Builder tenant(String tenant, String role) {
+            this.tenant = dev.facta.tenancy.Tenants.require(tenant);
+            this.tenantRole = PostgresRowSecurity.checkRole(role);
             return this;
         }
 
@@ -778,7 +792,7 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
     public void setStreamMetadata(StreamId stream, StreamMetadata metadata) {
         StreamMetadata m = metadata == null ? StreamMetadata.none() : metadata;
         String sql = "INSERT INTO facta_streams (stream, category, max_count, max_age_ms, truncate_before)"
-                + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (stream) DO UPDATE SET max_count = excluded.max_count,"
+                + " VALUES (?, ?, ?, ?, ?) ON CONFLICT ON CONSTRAINT facta_streams_pkey DO UPDATE SET max_count = excluded.max_count,"
                 + " max_age_ms = excluded.max_age_ms, truncate_before = excluded.truncate_before, updated_at = now()";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, stream.value());
@@ -825,7 +839,7 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
     private void listen() {
         while (!closing) {
             try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement()) {
-                st.execute("LISTEN " + channel);
+                st.execute("LISTEN " + PostgresMigrations.quote(channel));
                 org.postgresql.PGConnection pg = c.unwrap(org.postgresql.PGConnection.class);
                 fireListeners(); // anything committed while we were not listening is found by reading
                 while (!closing) {

@@ -84,7 +84,7 @@ public final class PostgresIdempotencyStore implements IdempotencyStore {
         if (lease.isNegative() || lease.isZero()) throw new IllegalArgumentException("lease must be positive: " + lease);
         String table = PostgresMigrations.quote(schema) + ".facta_idempotency_keys";
         this.insert = "INSERT INTO " + table + " (key, state, result, expires_at, lease_until)"
-                + " VALUES (?, 'running', NULL, ?, ?) ON CONFLICT (key) DO NOTHING";
+                + " VALUES (?, 'running', NULL, ?, ?) ON CONFLICT ON CONSTRAINT facta_idempotency_keys_pkey DO NOTHING";
         this.select = "SELECT state, result, expires_at, lease_until FROM " + table + " WHERE key = ?";
         this.takeOver = "UPDATE " + table + " SET state = 'running', result = NULL, expires_at = ?, lease_until = ?"
                 + " WHERE key = ? AND ((state = 'done' AND expires_at <= ?) OR (state = 'running' AND lease_until <= ?))";

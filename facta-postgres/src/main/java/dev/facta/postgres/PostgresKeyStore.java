@@ -43,7 +43,7 @@ public final class PostgresKeyStore implements KeyStore {
         this.schema = schema;
         String table = PostgresMigrations.quote(schema) + ".facta_data_keys";
         this.insert = "INSERT INTO " + table + " (subject, key_id, master_key, wrapped, created_at) VALUES (?, ?, ?, ?, ?)"
-                + " ON CONFLICT (subject) DO NOTHING";
+                + " ON CONFLICT ON CONSTRAINT facta_data_keys_pkey DO NOTHING";
         this.select = "SELECT subject, key_id, master_key, wrapped, created_at FROM " + table + " WHERE subject = ?";
         this.delete = "DELETE FROM " + table + " WHERE subject = ?";
         this.listFromStart = "SELECT subject FROM " + table + " ORDER BY subject LIMIT ?";

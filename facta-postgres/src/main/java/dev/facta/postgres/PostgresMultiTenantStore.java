@@ -24,12 +24,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Tenants on PostgreSQL, each with a complete set of Facta tables of its own: in a schema per
- * tenant of one database ({@link Strategy#SCHEMA_PER_TENANT}), or in a database per tenant on one
- * server ({@link Strategy#DATABASE_PER_TENANT}), which also spreads tenants over servers later. A
+ * Tenants on PostgreSQL, in one of three layouts. With a complete set of Facta tables of its own: in a
+ * schema per tenant of one database ({@link Strategy#SCHEMA_PER_TENANT}), or in a database per tenant on
+ * one server ({@link Strategy#DATABASE_PER_TENANT}), which also spreads tenants over servers later. A
  * tenant's event store, projection store (checkpoints, leases, dead letters, saga state, read
  * models), snapshots, data keys and idempotency keys all live there, so no query of one tenant can
  * reach another's rows, and dropping a tenant is one {@code DROP SCHEMA} or {@code DROP DATABASE}.
+ * Or all tenants in one set of tables ({@link Strategy#SHARED_TABLES}, in the schema
+ * {@link Builder#sharedSchema}), each row stamped with its tenant and row-level security letting a
+ * tenant's connections see and write only its own rows (see {@link PostgresRowSecurity}); this
+ * scales to many small tenants, and dropping a tenant deletes its rows.
  *
  * <p>A registry table ({@code facta_tenancy.facta_tenants} in the database of the configured URL)
  * records each tenant with where it lives, so every instance of the application sees the same
@@ -44,7 +48,9 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
         /** A schema per tenant in the database of the URL. */
         SCHEMA_PER_TENANT,
         /** A database per tenant on the server of the URL. */
-        DATABASE_PER_TENANT
+        DATABASE_PER_TENANT,
+        /** One set of tables in the database of the URL, shared by every tenant under row-level security. */
+        SHARED_TABLES
     }
 
     private static final Pattern URL = Pattern.compile("^(jdbc:postgresql://[^/?]*/)([^?]*)(\\?.*)?$");
@@ -63,6 +69,10 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
                         + " tenant text COLLATE \"C\" NOT NULL, location text NOT NULL,"
                         + " created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (strategy, tenant),"
                         + " UNIQUE (strategy, location))");
+                if (b.strategy == Strategy.SHARED_TABLES) {
+                    new PostgresMigrations(migrationSource(null), b.sharedSchema).up();
+                    PostgresRowSecurity.share(c, b.sharedSchema, b.role);
+                }
             } finally {
                 st.execute("SELECT pg_advisory_unlock(" + REGISTRY_LOCK + ")");
             }
@@ -89,6 +99,8 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
         private String registrySchema = "facta_tenancy";
         private int poolSize = 4;
         private boolean provisionOnUse = true;
+        private String sharedSchema = "facta_shared";
+        private String role = "facta_tenant";
 
         private Builder(Strategy strategy) {
             this.strategy = Objects.requireNonNull(strategy, "strategy");
@@ -130,6 +142,26 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
             return this;
         }
 
+        /** The schema of the tables tenants share ({@link Strategy#SHARED_TABLES}); default {@code facta_shared}. */
+        public Builder sharedSchema(String schema) {
+            this.sharedSchema = PostgresReadModelStore.checkSchema(schema);
+            return this;
+        }
+
+        /**
+         * The role tenants' connections run as with {@link Strategy#SHARED_TABLES} (default
+         * {@code facta_tenant}): created when missing, it must not be a superuser or bypass row-level
+         * security, and the configured user must be allowed to create it or be a member of it.
+         */
+        public Builder rowSecurityRole(String role) {
+            try {
+                this.role = PostgresRowSecurity.checkRole(role);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException("role", e.getMessage());
+            }
+            return this;
+        }
+
         /** Connections per open tenant (default 4), closed while idle. */
         public Builder poolSize(int n) {
             this.poolSize = Math.max(2, n);
@@ -147,8 +179,9 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
         }
     }
 
-    /** The schema or database name of the tenant. */
+    /** The schema or database name of the tenant; for shared tables, the shared schema and the tenant id. */
     public String locationOf(String tenant) {
+        if (config.strategy == Strategy.SHARED_TABLES) return config.sharedSchema + "/" + Tenants.require(tenant);
         return config.prefix + Tenants.require(tenant).replace('-', '_');
     }
 
@@ -212,7 +245,11 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
                 }
                 if (config.strategy == Strategy.DATABASE_PER_TENANT) createDatabase(st, location);
                 // the tables first, the registry row last: a tenant is listed only once it is usable
-                new PostgresMigrations(migrationSource(tenant), schemaOf(tenant)).up();
+                if (config.strategy == Strategy.SHARED_TABLES) {
+                    startLog(c, tenant);
+                } else {
+                    new PostgresMigrations(migrationSource(tenant), schemaOf(tenant)).up();
+                }
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + registry
                         + " (tenant, strategy, location) VALUES (?, ?, ?)")) {
                     ps.setString(1, tenant);
@@ -228,6 +265,16 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
         }
     }
 
+    /** The tenant's own head of the global log in the shared tables (left over from a stopped provisioning: kept). */
+    private void startLog(Connection c, String tenant) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + PostgresMigrations.quote(config.sharedSchema)
+                + ".facta_log_head (" + PostgresRowSecurity.TENANT_COLUMN + ", id, position, epoch) VALUES (?, 1, 0, 0)"
+                + " ON CONFLICT DO NOTHING")) {
+            ps.setString(1, tenant);
+            ps.executeUpdate();
+        }
+    }
+
     private static void createDatabase(Statement st, String database) throws SQLException {
         try {
             st.execute("CREATE DATABASE " + PostgresMigrations.quote(database));
@@ -237,20 +284,24 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
         }
     }
 
-    /** The JDBC URL of the database holding the tenant's tables. */
+    /** The JDBC URL of the database holding the tenant's tables (null: the shared tables). */
     private String urlOf(String tenant) {
-        return config.strategy == Strategy.SCHEMA_PER_TENANT ? config.jdbcUrl : databaseUrl(locationOf(tenant));
+        return config.strategy == Strategy.DATABASE_PER_TENANT ? databaseUrl(locationOf(tenant)) : config.jdbcUrl;
     }
 
     /** The schema of the tenant's tables in that database. */
     private String schemaOf(String tenant) {
-        return config.strategy == Strategy.SCHEMA_PER_TENANT ? locationOf(tenant) : "public";
+        return switch (config.strategy) {
+            case SCHEMA_PER_TENANT -> locationOf(tenant);
+            case DATABASE_PER_TENANT -> "public";
+            case SHARED_TABLES -> config.sharedSchema;
+        };
     }
 
-    /** Unpooled connections to the tenant's database, for migrating it once when it is provisioned. */
+    /** Unpooled connections to the tenant's database (null: the shared tables'), for migrating it. */
     private DataSource migrationSource(String tenant) {
         PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(urlOf(tenant));
+        ds.setURL(tenant == null ? config.jdbcUrl : urlOf(tenant));
         if (config.user != null) ds.setUser(config.user);
         if (config.password != null) ds.setPassword(config.password);
         return ds;
@@ -258,6 +309,7 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
 
     private PostgresEventStore.Builder eventStoreBuilder(String tenant) {
         PostgresEventStore.Builder b = PostgresEventStore.builder().jdbcUrl(urlOf(tenant)).schema(schemaOf(tenant));
+        if (config.strategy == Strategy.SHARED_TABLES) b.tenant(tenant, config.role);
         if (config.user != null) b.user(config.user);
         if (config.password != null) b.password(config.password);
         return b;
@@ -290,7 +342,13 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
     protected void destroy(String tenant) {
         String location = locationOf(tenant);
         try (Connection c = admin(); Statement st = c.createStatement()) {
-            if (config.strategy == Strategy.SCHEMA_PER_TENANT) {
+            if (config.strategy == Strategy.SHARED_TABLES) {
+                // the registry row and every row of the tenant go together
+                c.setAutoCommit(false);
+                deleteRows(c, tenant);
+                unregister(c, tenant);
+                c.commit();
+            } else if (config.strategy == Strategy.SCHEMA_PER_TENANT) {
                 // DDL is transactional: the schema and the registry row go together
                 c.setAutoCommit(false);
                 st.execute("DROP SCHEMA IF EXISTS " + PostgresMigrations.quote(location) + " CASCADE");
@@ -307,6 +365,27 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
         }
     }
 
+    /** Deletes the tenant's rows from every shared table, read models' included. */
+    private void deleteRows(Connection c, String tenant) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT t.relname FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace"
+                + " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attname = ? AND NOT a.attisdropped"
+                + " WHERE n.nspname = ? AND t.relkind IN ('r', 'p') ORDER BY t.relname")) {
+            ps.setString(1, PostgresRowSecurity.TENANT_COLUMN);
+            ps.setString(2, config.sharedSchema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) tables.add(rs.getString(1));
+            }
+        }
+        for (String table : tables) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + PostgresMigrations.quote(config.sharedSchema) + "."
+                    + PostgresMigrations.quote(table) + " WHERE " + PostgresRowSecurity.TENANT_COLUMN + " = ?")) {
+                ps.setString(1, tenant);
+                ps.executeUpdate();
+            }
+        }
+    }
+
     private void unregister(Connection c, String tenant) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + registry + " WHERE tenant = ? AND strategy = ?")) {
             ps.setString(1, tenant);
@@ -317,7 +396,10 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
 
     @Override
     public String describe() {
-        return "postgresql " + EventStores.redact(config.jdbcUrl) + " ("
-                + (config.strategy == Strategy.SCHEMA_PER_TENANT ? "a schema" : "a database") + " per tenant)";
+        return "postgresql " + EventStores.redact(config.jdbcUrl) + " (" + switch (config.strategy) {
+            case SCHEMA_PER_TENANT -> "a schema per tenant";
+            case DATABASE_PER_TENANT -> "a database per tenant";
+            case SHARED_TABLES -> "tables in schema " + config.sharedSchema + " shared under row-level security";
+        } + ")";
     }
 }

@@ -552,7 +552,7 @@ public final class PostgresProjectionStore implements ProjectionStore {
                 + " FROM " + projections + " p WHERE p.name = ? AND p.version = ? AND ? >= 0 AND ? < p.segments"
                 // "segment = excluded.segment" changes nothing but makes this update take the row's
                 // exclusive lock, which waits for transactions fenced with the lease (FOR KEY SHARE)
-                + " ON CONFLICT (name, version, segment) DO UPDATE SET segment = excluded.segment,"
+                + " ON CONFLICT ON CONSTRAINT facta_projection_leases_pkey DO UPDATE SET segment = excluded.segment,"
                 + " owner = excluded.owner, token = l.token + 1,"
                 + " expires_at = excluded.expires_at WHERE l.expires_at <= clock_timestamp() OR l.owner = excluded.owner"
                 + " RETURNING token, expires_at";
@@ -641,7 +641,7 @@ public final class PostgresProjectionStore implements ProjectionStore {
         String sql = "WITH gone AS (DELETE FROM " + members + " WHERE group_name = ? AND owner <> ? AND expires_at <= clock_timestamp()),"
                 + " me AS (INSERT INTO " + members + " (group_name, owner, expires_at)"
                 + " VALUES (?, ?, clock_timestamp() + ? * interval '1 microsecond')"
-                + " ON CONFLICT (group_name, owner) DO UPDATE SET expires_at = excluded.expires_at RETURNING owner)"
+                + " ON CONFLICT ON CONSTRAINT facta_projection_members_pkey DO UPDATE SET expires_at = excluded.expires_at RETURNING owner)"
                 + " SELECT owner FROM " + members + " WHERE group_name = ? AND owner <> ? AND expires_at > clock_timestamp()"
                 + " UNION SELECT owner FROM me ORDER BY 1";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {

@@ -139,8 +139,9 @@ public final class PostgresReadModelStore implements ReadModelStore {
         String name = indexName(collection, index);
         TableInfo known = catalog.cached(table);
         if (known != null && known.indexes().containsKey(name)) return;
-        String ddl = "CREATE " + (index.unique() ? "UNIQUE " : "") + "INDEX IF NOT EXISTS " + quote(name)
-                + " ON " + catalog.qualified(table) + " (" + DocumentSql.indexExpression(index) + ");"
+        java.util.function.Function<String, String> ddl = keyPrefix -> "CREATE " + (index.unique() ? "UNIQUE " : "")
+                + "INDEX IF NOT EXISTS " + quote(name)
+                + " ON " + catalog.qualified(table) + " (" + keyPrefix + DocumentSql.indexExpression(index) + ");"
                 + " COMMENT ON INDEX " + catalog.schemaQuoted + "." + quote(name) + " IS '" + comment(index) + "'";
         try {
             if (connection != null) {
@@ -150,7 +151,7 @@ public final class PostgresReadModelStore implements ReadModelStore {
                 execute(c, "SAVEPOINT " + SAVEPOINT);
                 try {
                     lockAndCreate(c, table);
-                    execute(c, ddl);
+                    execute(c, indexDdl(c, ddl));
                     execute(c, "RELEASE SAVEPOINT " + SAVEPOINT);
                 } catch (SQLException e) {
                     execute(c, "ROLLBACK TO SAVEPOINT " + SAVEPOINT + "; RELEASE SAVEPOINT " + SAVEPOINT);
@@ -164,7 +165,7 @@ public final class PostgresReadModelStore implements ReadModelStore {
                     c.setAutoCommit(false);
                     try {
                         lockAndCreate(c, table);
-                        execute(c, ddl);
+                        execute(c, indexDdl(c, ddl));
                         c.commit();
                     } catch (SQLException | RuntimeException e) {
                         rollbackQuietly(c);
@@ -194,14 +195,14 @@ public final class PostgresReadModelStore implements ReadModelStore {
                 checkOpen();
                 buffers.remove(table);
                 lockDdl(connection, table);
-                execute(connection, "DROP TABLE IF EXISTS " + catalog.qualified(table));
-                local.put(table, TableInfo.ABSENT);
+                execute(connection, dropSql(connection, table));
+                if (!catalog.shared(connection)) local.put(table, TableInfo.ABSENT);
             } else {
                 try (Connection c = dataSource.getConnection()) {
                     c.setAutoCommit(false);
                     try {
                         lockDdl(c, table);
-                        execute(c, "DROP TABLE IF EXISTS " + catalog.qualified(table));
+                        execute(c, dropSql(c, table));
                         c.commit();
                     } catch (SQLException | RuntimeException e) {
                         rollbackQuietly(c);
@@ -215,6 +216,21 @@ public final class PostgresReadModelStore implements ReadModelStore {
         } catch (SQLException e) {
             throw failure("dropping collection " + collection, e);
         }
+    }
+
+    /**
+     * Drops the table, or, in the shared-tables layout, deletes the tenant's documents (row-level
+     * security limits the delete to them): the table and its indexes are every tenant's.
+     */
+    private String dropSql(Connection c, String table) throws SQLException {
+        String t = catalog.qualified(table);
+        if (!catalog.shared(c)) return "DROP TABLE IF EXISTS " + t;
+        return "DO $$BEGIN IF to_regclass('" + t.replace("'", "''") + "') IS NOT NULL THEN DELETE FROM " + t + "; END IF; END$$";
+    }
+
+    /** Index DDL with the tenant column first in the shared-tables layout, so a unique index binds within a tenant. */
+    private String indexDdl(Connection c, java.util.function.Function<String, String> ddl) throws SQLException {
+        return ddl.apply(catalog.shared(c) ? PostgresRowSecurity.TENANT_COLUMN + ", " : "");
     }
 
     @Override
@@ -233,7 +249,8 @@ public final class PostgresReadModelStore implements ReadModelStore {
                         String table = rs.getString(1);
                         String name = table.substring(TABLE_PREFIX.length());
                         if (!name.matches("[a-z][a-z0-9_]{0,47}")) continue; // not one of ours
-                        (rs.getBoolean(2) ? withIndexes : plain).add(name);
+                        // shared tables exist for every tenant: only those holding the tenant's documents count
+                        (rs.getBoolean(2) && !catalog.shared(c) ? withIndexes : plain).add(name);
                     }
                 }
             }
@@ -341,7 +358,7 @@ public final class PostgresReadModelStore implements ReadModelStore {
             if (upserts > 0 && !exists(connection, table)) {
                 sql.append("SELECT pg_advisory_xact_lock(").append(DDL_LOCK_CLASS).append(", hashtext(?)); ");
                 params.add(new Object[] {ddlLockName(table)});
-                sql.append(createTable(table)).append("; ");
+                sql.append(createTable(connection, table)).append("; ");
                 created.add(table);
             }
             if (!deletes.isEmpty()) {
@@ -443,7 +460,7 @@ public final class PostgresReadModelStore implements ReadModelStore {
 
     private void lockAndCreate(Connection c, String table) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(" + DDL_LOCK_CLASS + ", hashtext(?)); "
-                + createTable(table))) {
+                + createTable(c, table))) {
             ps.setString(1, ddlLockName(table));
             ps.execute();
         }
@@ -460,10 +477,20 @@ public final class PostgresReadModelStore implements ReadModelStore {
         return catalog.schema + "." + table;
     }
 
-    private String createTable(String table) {
-        return "CREATE TABLE IF NOT EXISTS " + catalog.qualified(table) + " (id text COLLATE \"C\" NOT NULL,"
-                + " doc jsonb NOT NULL, revision bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),"
-                + " CONSTRAINT " + quote("rmk_" + table.substring(TABLE_PREFIX.length())) + " PRIMARY KEY (id))";
+    private String createTable(Connection c, String table) throws SQLException {
+        String t = catalog.qualified(table);
+        if (!catalog.shared(c)) {
+            return "CREATE TABLE IF NOT EXISTS " + t + " (id text COLLATE \"C\" NOT NULL,"
+                    + " doc jsonb NOT NULL, revision bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),"
+                    + " CONSTRAINT " + keyConstraint(table) + " PRIMARY KEY (id))";
+        }
+        // the shared-tables layout: every tenant's documents in one table, each row stamped with its
+        // tenant by the column's default and visible to that tenant only (row-level security)
+        return "CREATE TABLE IF NOT EXISTS " + t + " (" + PostgresRowSecurity.TENANT_COLUMN_DDL + ","
+                + " id text COLLATE \"C\" NOT NULL, doc jsonb NOT NULL, revision bigint NOT NULL,"
+                + " updated_at timestamptz NOT NULL DEFAULT now(),"
+                + " CONSTRAINT " + keyConstraint(table) + " PRIMARY KEY (" + PostgresRowSecurity.TENANT_COLUMN + ", id)); "
+                + PostgresRowSecurity.protectSql(t);
     }
 
     /** Ensures the table exists, in its own committed transaction (data-source stores only). */
@@ -483,10 +510,15 @@ public final class PostgresReadModelStore implements ReadModelStore {
         }
     }
 
+    /** The primary key's name: upserts name it rather than its columns, which the shared-tables layout extends. */
+    private static String keyConstraint(String table) {
+        return quote("rmk_" + table.substring(TABLE_PREFIX.length()));
+    }
+
     private String upsertSql(String table) {
         String t = catalog.qualified(table);
         return "INSERT INTO " + t + " AS t (id, doc, revision, updated_at) SELECT x.i, x.d, x.n, now() FROM " + RECORDS
-                + " ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, revision = t.revision + excluded.revision,"
+                + " ON CONFLICT ON CONSTRAINT " + keyConstraint(table) + " DO UPDATE SET doc = excluded.doc, revision = t.revision + excluded.revision,"
                 + " updated_at = excluded.updated_at";
     }
 
@@ -633,9 +665,21 @@ public final class PostgresReadModelStore implements ReadModelStore {
         final String schemaQuoted;
         private final Map<String, TableInfo> tables = new ConcurrentHashMap<>();
 
+        private volatile Boolean shared;
+
         Catalog(String schema) {
             this.schema = schema;
             this.schemaQuoted = quote(schema);
+        }
+
+        /** Whether the schema holds the tables of many tenants (see {@link PostgresRowSecurity}); asked once. */
+        boolean shared(Connection c) throws SQLException {
+            Boolean s = shared;
+            if (s == null) {
+                s = PostgresRowSecurity.isShared(c, schema);
+                shared = s;
+            }
+            return s;
         }
 
         String qualified(String table) {

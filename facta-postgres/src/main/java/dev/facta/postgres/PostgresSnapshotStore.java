@@ -41,7 +41,7 @@ public final class PostgresSnapshotStore implements SnapshotStore {
         this.schema = schema;
         String table = PostgresMigrations.quote(schema) + ".facta_snapshots";
         this.upsert = "INSERT INTO " + table + " (stream, version, schema_version, state, taken_at)"
-                + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (stream, version) DO UPDATE SET"
+                + " VALUES (?, ?, ?, ?, ?) ON CONFLICT ON CONSTRAINT facta_snapshots_pkey DO UPDATE SET"
                 + " schema_version = excluded.schema_version, state = excluded.state, taken_at = excluded.taken_at";
         this.latest = "SELECT version, schema_version, state, taken_at FROM " + table
                 + " WHERE stream = ? AND version <= ? ORDER BY version DESC LIMIT 1";
