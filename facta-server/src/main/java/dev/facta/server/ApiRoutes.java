@@ -115,7 +115,7 @@ final class ApiRoutes {
     private void append(Context ctx) {
         StreamId stream = streamOf(ctx);
         ExpectedVersion expected = expectedVersion(ctx);
-        List<EventData> batch = AppendRequest.parse(json, body(ctx), limits);
+        List<EventData> batch = AppendRequest.parse(json, body(ctx), limits, server.appendCheck());
         AppendResult result;
         try {
             result = events(ctx).append(stream, expected, batch);

@@ -25,7 +25,22 @@ final class AppendRequest {
     private AppendRequest() {
     }
 
+    /** Checks one event's data before anything is stored (the server's schema validation). */
+    @FunctionalInterface
+    interface DataCheck {
+        DataCheck NONE = (index, type, data) -> {
+        };
+
+        /** @throws ApiException when the data is refused */
+        void check(int index, String type, JsonNode data);
+    }
+
     static List<EventData> parse(JsonMapper json, byte[] body, ServerLimits limits) {
+        return parse(json, body, limits, DataCheck.NONE);
+    }
+
+    /** Parses the body and runs {@code check} on every event's data; one refused event refuses the whole batch. */
+    static List<EventData> parse(JsonMapper json, byte[] body, ServerLimits limits, DataCheck check) {
         JsonNode root = readJson(json, body);
         if (!root.isArray()) {
             throw ApiException.badRequest("the body must be a JSON array of events, e.g. [{\"type\": \"OrderPlaced\", \"data\": {}}]");
@@ -38,7 +53,9 @@ final class AppendRequest {
         }
         List<EventData> events = new ArrayList<>(root.size());
         for (int i = 0; i < root.size(); i++) {
-            events.add(event(json, root.get(i), "events[" + i + "]"));
+            EventData event = event(json, root.get(i), "events[" + i + "]");
+            check.check(i, event.type(), root.get(i).get("data"));
+            events.add(event);
         }
         return events;
     }

@@ -115,6 +115,8 @@ public final class FactaServer implements AutoCloseable {
     private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
     private final List<ServerExtension> extensions;
     private final AppEndpoints endpoints;
+    private final dev.facta.schema.SchemaRegistry schemas;
+    private final AppendRequest.DataCheck appendCheck;
     private volatile boolean closing;
     private Javalin app;
     private boolean started;
@@ -149,7 +151,9 @@ public final class FactaServer implements AutoCloseable {
         this.context = new ServerContext(events, Optional.ofNullable(projections), b.stateViews, jsonMapper(limits), registry);
         this.tokenWatch = auth.onChange(this::recheckSubscriptions);
         this.extensions = List.copyOf(b.extensions);
-        this.endpoints = new AppEndpoints(this, b.commandBus, b.commands, b.queries, type -> null);
+        this.endpoints = new AppEndpoints(this, b.commandBus, b.commands, b.queries, FactaServer::schemaOf);
+        this.schemas = b.schemas;
+        this.appendCheck = b.schemas == null || !b.validateAppends ? AppendRequest.DataCheck.NONE : this::checkEventData;
     }
 
     /**
@@ -415,8 +419,72 @@ public final class FactaServer implements AutoCloseable {
         return endpoints;
     }
 
-    /** Adds what the OpenAPI document says of appends beyond the base: the registered event types' schemas. */
+    /** The JSON Schema of a command's or query's record, or null (with a warning) for a type none can be derived of. */
+    private static tools.jackson.databind.JsonNode schemaOf(Class<?> type) {
+        try {
+            return dev.facta.schema.JsonSchemas.of(type);
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, "no JSON Schema for " + type.getName() + " (its bodies are only bound, not"
+                    + " validated, and the OpenAPI document shows a plain object): " + e.getMessage());
+            return null;
+        }
+    }
+
+    AppendRequest.DataCheck appendCheck() {
+        return appendCheck;
+    }
+
+    /** Checks one appended event's data against its type's latest schema; a refusal names the event and field. */
+    private void checkEventData(int index, String type, tools.jackson.databind.JsonNode data) {
+        try {
+            schemas.validate(type, data);
+        } catch (dev.facta.schema.SchemaViolationException e) {
+            String field = "/" + index + "/data" + e.field();
+            throw new ApiException(400, "validation_failed", "events[" + index + "] (" + type + ") does not match its schema"
+                    + (e.version() > 0 ? " version " + e.version() : "") + ": " + e.violations().getFirst()
+                    + (e.violations().size() > 1 ? " (and " + (e.violations().size() - 1) + " more)" : "") + "; nothing was stored",
+                    Map.of("field", field, "index", index));
+        }
+    }
+
+    /**
+     * What the OpenAPI document says of appends beyond the base: with a schema registry, each event
+     * type's latest schema, and the append body's items checked against the schema of their type.
+     */
     void describeAppends(tools.jackson.databind.node.ObjectNode doc) {
+        if (schemas == null) return;
+        JsonMapper json = context.json();
+        var components = (tools.jackson.databind.node.ObjectNode) doc.get("components").get("schemas");
+        var choices = json.createArrayNode();
+        java.util.List<String> types = new ArrayList<>(schemas.eventTypes());
+        java.util.Collections.sort(types);
+        for (String type : types) {
+            var latest = schemas.latest(type).orElseThrow();
+            String name = "event." + type.replaceAll("[^A-Za-z0-9._-]", "_");
+            OpenApi.embed(json, name, latest.schema(), components);
+            var allOf = choices.addObject().putArray("allOf");
+            allOf.addObject().put("$ref", "#/components/schemas/EventIn");
+            var shape = allOf.addObject().putObject("properties");
+            shape.putObject("type").put("const", type);
+            shape.putObject("data").put("$ref", "#/components/schemas/" + name);
+        }
+        var item = (tools.jackson.databind.node.ObjectNode) components.get("AppendBody").get("items");
+        if (!schemas.requiresSchemas()) {
+            var allOf = choices.addObject().putArray("allOf");
+            allOf.addObject().put("$ref", "#/components/schemas/EventIn");
+            var notKnown = allOf.addObject().putObject("properties").putObject("type").putObject("not").putArray("enum");
+            types.forEach(notKnown::add);
+        }
+        item.removeAll();
+        item.set("anyOf", choices);
+        if (validateAppendsOn()) {
+            item.put("description", "Each event's data is checked against its type's latest schema"
+                    + (schemas.requiresSchemas() ? "; a type without a schema is refused" : ""));
+        }
+    }
+
+    private boolean validateAppendsOn() {
+        return appendCheck != AppendRequest.DataCheck.NONE;
     }
 
     /** The tenant a request names (header or query parameter) or the token's only tenant. */
@@ -636,6 +704,8 @@ public final class FactaServer implements AutoCloseable {
         private Duration healthTimeout = Duration.ofSeconds(2);
         private final List<ServerExtension> extensions = new ArrayList<>();
         private dev.facta.command.CommandBus commandBus;
+        private dev.facta.schema.SchemaRegistry schemas;
+        private boolean validateAppends = true;
         private final Map<String, AppEndpoints.CommandRoute> commands = new java.util.LinkedHashMap<>();
         private final Map<String, AppEndpoints.QueryRoute> queries = new java.util.LinkedHashMap<>();
 
@@ -734,6 +804,24 @@ public final class FactaServer implements AutoCloseable {
         /** Adds routes (see {@link ServerExtension}); extensions install in the order they were added. */
         public Builder extension(ServerExtension extension) {
             extensions.add(Objects.requireNonNull(extension, "extension"));
+            return this;
+        }
+
+        /**
+         * The event schemas: every appended event's data is then checked against its type's latest
+         * schema before anything is stored (unless {@link #validateAppends validateAppends(false)}); a
+         * refused event refuses the whole batch with 400 {@code validation_failed}, naming the event's
+         * index and the field ({@code "field": "/2/data/lines/0/sku"}). The OpenAPI document shows the
+         * schemas. The registry may grow while the server runs.
+         */
+        public Builder schemas(dev.facta.schema.SchemaRegistry registry) {
+            this.schemas = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /** Whether appends are checked against the {@link #schemas schema registry}; default true. */
+        public Builder validateAppends(boolean validate) {
+            this.validateAppends = validate;
             return this;
         }
 
