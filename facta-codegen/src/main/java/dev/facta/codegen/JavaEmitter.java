@@ -184,15 +184,17 @@ public final class JavaEmitter {
             if (!f.doc().isBlank()) params.add(new String[]{f.name(), f.doc()});
         }
         doc(r.doc(), params, indent);
-        out.append(indent).append("public record ").append(r.name()).append('(');
-        for (int i = 0; i < r.fields().size(); i++) {
-            Field f = r.fields().get(i);
-            if (i > 0) out.append(", ");
-            out.append(type(f.type())).append(' ').append(f.name());
+        List<String> components = new ArrayList<>();
+        for (Field f : r.fields()) components.add(type(f.type()) + " " + f.name());
+        String implemented = r.implemented().isEmpty() ? "" : " implements " + String.join(", ", r.implemented());
+        String oneLine = indent + "public record " + r.name() + "(" + String.join(", ", components) + ")" + implemented + " {";
+        if (oneLine.length() <= 120) {
+            out.append(oneLine).append('\n');
+        } else {
+            String continuation = ",\n" + indent + "        ";
+            out.append(indent).append("public record ").append(r.name()).append("(\n").append(indent).append("        ")
+                    .append(String.join(continuation, components)).append(')').append(implemented).append(" {\n");
         }
-        out.append(')');
-        if (!r.implemented().isEmpty()) out.append(" implements ").append(String.join(", ", r.implemented()));
-        out.append(" {\n");
         String in = indent + "    ";
         List<String> checks = new ArrayList<>();
         for (Field f : r.fields()) {
