@@ -1,5 +1,6 @@
 package dev.facta.schema;
 
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.util.Objects;
@@ -21,11 +22,21 @@ public record EventSchema(String eventType, int version, ObjectNode schema, Opti
     /** The schema keyword that declares the upcaster from the previous version. */
     public static final String UPCASTER_KEY = "x-facta-upcaster";
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
     public EventSchema {
         Objects.requireNonNull(eventType, "eventType");
         Objects.requireNonNull(upcaster, "upcaster");
         Objects.requireNonNull(source, "source");
-        schema = Objects.requireNonNull(schema, "schema").deepCopy();
+        schema = canonical(Objects.requireNonNull(schema, "schema"));
+    }
+
+    /**
+     * A private copy with numbers as a parser reads them (an {@code int}-sized long becomes an
+     * int node), so two schemas that print alike are equal however they were built.
+     */
+    private static ObjectNode canonical(ObjectNode schema) {
+        return (ObjectNode) JSON.readTree(JSON.writeValueAsString(schema));
     }
 
     @Override

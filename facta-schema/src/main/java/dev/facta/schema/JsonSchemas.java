@@ -266,8 +266,14 @@ public final class JsonSchemas {
 
         private static void bounded(ObjectNode s, long min, long max) {
             s.put("type", "integer");
-            s.put("minimum", min);
-            s.put("maximum", max);
+            if (min >= Integer.MIN_VALUE && max <= Integer.MAX_VALUE) {
+                // int nodes, as a parser reads these numbers back, so schemas compare equal after a round trip
+                s.put("minimum", (int) min);
+                s.put("maximum", (int) max);
+            } else {
+                s.put("minimum", min);
+                s.put("maximum", max);
+            }
         }
 
         private static IllegalArgumentException unsupported(String type, String where) {
