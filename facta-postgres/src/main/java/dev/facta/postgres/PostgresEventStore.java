@@ -131,6 +131,7 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
     private final String schema;
     private final StoreLimits limits;
     private final BeforeCommit beforeCommit;
+    private final TransactionJoin join;
     private final AppendCoalescer coalescer;
     private final String channel;
     private final java.util.List<Runnable> appendListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -150,6 +151,7 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
         this.channel = channelFor(b.tenant == null ? b.schema : b.schema + "." + b.tenant);
         this.limits = b.limits;
         this.beforeCommit = b.beforeCommit;
+        this.join = b.join;
         if (b.dataSource != null) {
             this.dataSource = b.dataSource;
             this.ownedPool = null;
@@ -212,6 +214,7 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
         private Duration linger = Duration.ofNanos(200_000);
         private boolean migrate = true;
         private String tenant;
+        private TransactionJoin join;
         private String tenantRole;
         private StoreLimits limits = StoreLimits.DEFAULT;
         private BeforeCommit beforeCommit;
@@ -301,6 +304,16 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
             return this;
         }
 
+        /**
+         * Appends made while the caller is in a transaction of the application (as {@code join}
+         * finds it) are written in that transaction and commit or roll back with it; see
+         * {@link PostgresEventStore#append(Connection, StreamId, ExpectedVersion, List)} for the cost.
+         */
+        public Builder joinTransactions(TransactionJoin join) {
+            this.join = join;
+            return this;
+        }
+
         public Builder beforeCommit(BeforeCommit hook) {
             this.beforeCommit = hook;
             return this;
@@ -323,7 +336,68 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
 
     @Override
     public AppendResult append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
+        if (join != null) {
+            Connection joined;
+            try {
+                joined = join.current();
+            } catch (SQLException e) {
+                throw new FactaException("finding the caller's transaction failed: " + e.getMessage(), e);
+            }
+            if (joined != null) {
+                try {
+                    return append(joined, stream, expected, events);
+                } finally {
+                    try {
+                        join.release(joined);
+                    } catch (SQLException e) {
+                        LOG.log(System.Logger.Level.WARNING, "releasing the caller's transaction connection failed", e);
+                    }
+                }
+            }
+        }
         return coalescer.append(AppendValidation.prepare(stream, expected, events, limits));
+    }
+
+    /**
+     * Appends inside the caller's open transaction on {@code connection} (auto-commit off, on this
+     * store's database and schema): the events commit or roll back with it, together with whatever
+     * else the transaction writes. The append takes the log's head lock and holds it until that
+     * transaction ends, so every other append to the schema waits for it: keep such transactions
+     * short. The {@link BeforeCommit} hook runs here too. A conflict or refused input leaves the
+     * caller's transaction usable (the append's statements are undone to a savepoint); the
+     * transaction is never committed or rolled back here.
+     *
+     * @throws IllegalStateException the connection is in auto-commit mode
+     */
+    public AppendResult append(Connection connection, StreamId stream, ExpectedVersion expected, List<EventData> events) {
+        PreparedAppend append = AppendValidation.prepare(stream, expected, events, limits);
+        try {
+            if (connection.getAutoCommit()) {
+                throw new IllegalStateException("appending in a transaction needs a connection with auto-commit off");
+            }
+            try (java.sql.Statement st = connection.createStatement()) {
+                st.execute("SAVEPOINT facta_append");
+            }
+            AppendPlanner.Outcome outcome;
+            try {
+                outcome = writeLocked(connection, List.of(append), true).getFirst();
+            } catch (Exception e) {
+                try (java.sql.Statement st = connection.createStatement()) {
+                    st.execute("ROLLBACK TO SAVEPOINT facta_append; RELEASE SAVEPOINT facta_append");
+                }
+                throw e;
+            }
+            try (java.sql.Statement st = connection.createStatement()) {
+                st.execute("RELEASE SAVEPOINT facta_append");
+            }
+            return switch (outcome) {
+                case AppendPlanner.Write w -> w.result();
+                case AppendPlanner.Done d -> d.result();
+                case AppendPlanner.Failed f -> throw f.error();
+            };
+        } catch (Exception e) {
+            throw new BatchFailed(e).reported();
+        }
     }
 
     /** Writes one batch; called only by the coalescer's single writer thread. */
@@ -381,12 +455,39 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
         try {
             c = dataSource.getConnection();
             c.setAutoCommit(false);
+            long[] epoch = new long[1];
+            Map<StreamId, AppendPlanner.StreamState> states = new HashMap<>();
+            AppendPlanner.Plan plan = plan(c, appends, checkAllIds, epoch, states);
+            c.commit();
+            if (!plan.writes().isEmpty()) {
+                remember(epoch[0], states, plan);
+            }
+            return plan.outcomes();
+        } catch (Exception e) {
+            rollbackQuietly(c);
+            throw new BatchFailed(e);
+        } finally {
+            closeQuietly(c);
+        }
+    }
+
+    /** Writes in the connection's open transaction, which the caller commits: see {@link #append(Connection, StreamId, ExpectedVersion, List)}. */
+    private List<AppendPlanner.Outcome> writeLocked(Connection c, List<PreparedAppend> appends, boolean checkAllIds) throws Exception {
+        return plan(c, appends, checkAllIds, new long[1], new HashMap<>()).outcomes();
+    }
+
+    /**
+     * Locks the head, reads the streams' states (into {@code states}, the head's epoch into
+     * {@code epochOut}), plans the appends and writes them, all in {@code c}'s open transaction.
+     */
+    private AppendPlanner.Plan plan(Connection c, List<PreparedAppend> appends, boolean checkAllIds, long[] epochOut,
+                                    Map<StreamId, AppendPlanner.StreamState> states) throws Exception {
+        {
             Set<StreamId> streams = new LinkedHashSet<>();
             for (PreparedAppend a : appends) streams.add(a.stream());
             long head;
             long epoch;
             Instant now;
-            Map<StreamId, AppendPlanner.StreamState> states = new HashMap<>();
             // Lock the head first, then read stream states in a second statement: under READ
             // COMMITTED each statement takes a fresh snapshot, so the states are read after the
             // previous holder of the lock committed. Both go out in one round trip.
@@ -415,16 +516,8 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
                     beforeCommit.beforeCommit(c, recorded(plan, now));
                 }
             }
-            c.commit();
-            if (!plan.writes().isEmpty()) {
-                remember(epoch, states, plan);
-            }
-            return plan.outcomes();
-        } catch (Exception e) {
-            rollbackQuietly(c);
-            throw new BatchFailed(e);
-        } finally {
-            closeQuietly(c);
+            epochOut[0] = epoch;
+            return plan;
         }
     }
 

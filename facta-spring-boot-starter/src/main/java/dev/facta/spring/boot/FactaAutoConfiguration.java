@@ -193,12 +193,16 @@ public class FactaAutoConfiguration {
     /**
      * With facta-postgres on the class path and a DataSource bean, and no {@code facta.store.url}: the
      * PostgreSQL event store on the application's DataSource (its tables in {@code facta.store.schema}),
-     * with a {@link BeforeCommit} bean, if any, run inside every append transaction.
+     * with a {@link BeforeCommit} bean, if any, run inside every append transaction, and appends made
+     * inside a Spring transaction on that DataSource written in it ({@code facta.store.join-transactions}).
      */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "dev.facta.postgres.PostgresEventStore")
     @ConditionalOnBean(DataSource.class)
     public static class Postgres {
+        private static final boolean JDBC = ClassUtils.isPresent("org.springframework.jdbc.datasource.DataSourceUtils",
+                Postgres.class.getClassLoader());
+
         @Bean
         @ConditionalOnMissingBean
         public EventStore factaEventStore(FactaProperties properties, DataSource dataSource, ObjectProvider<BeforeCommit> hook) {
@@ -208,6 +212,7 @@ public class FactaAutoConfiguration {
                     .schema(properties.getStore().getSchema()).migrate(properties.getStore().isMigrate());
             BeforeCommit h = hook.getIfUnique();
             if (h != null) store.beforeCommit(h);
+            if (properties.getStore().isJoinTransactions() && JDBC) store.joinTransactions(new SpringTransactionJoin(dataSource));
             return store.build();
         }
     }

@@ -40,6 +40,19 @@ public class FactaProperties {
         private String schema = "public";
         /** Whether opening a store on the application's DataSource applies Facta's pending schema migrations. */
         private boolean migrate = true;
+        /**
+         * Whether appends made inside a Spring transaction on the application's DataSource join it
+         * (commit and roll back with it) when the store runs on that DataSource.
+         */
+        private boolean joinTransactions = true;
+
+        public boolean isJoinTransactions() {
+            return joinTransactions;
+        }
+
+        public void setJoinTransactions(boolean joinTransactions) {
+            this.joinTransactions = joinTransactions;
+        }
 
         public String getUrl() {
             return url;

@@ -43,6 +43,7 @@ import java.time.Duration;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The auto-configuration's conditions, each in a fresh application context. */
 class FactaAutoConfigurationTest {
@@ -260,6 +261,77 @@ class FactaAutoConfigurationTest {
                             assertThat(rows.getString(1)).isEqualTo("greeting-dee");
                             assertThat(rows.next()).isFalse();
                         }
+                    });
+        } finally {
+            try (Connection c = DriverManager.getConnection(admin, "postgres", "")) {
+                c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
+    @Test
+    void appends_inside_a_spring_transaction_commit_and_roll_back_with_it() throws Exception {
+        String admin = "jdbc:postgresql://127.0.0.1:5432/postgres";
+        try (Connection c = DriverManager.getConnection(admin, "postgres", "")) {
+            c.isValid(1);
+        } catch (Exception e) {
+            System.out.println("PostgreSQL test skipped: no server at 127.0.0.1:5432 (" + e.getMessage() + ")");
+            Assumptions.abort("no PostgreSQL at 127.0.0.1:5432");
+        }
+        String schema = "facta_spring_" + UUID.randomUUID().toString().substring(0, 8);
+        HikariDataSource ds = new HikariDataSource();
+        ds.setJdbcUrl(admin + "?currentSchema=" + schema);
+        ds.setUsername("postgres");
+        ds.setMaximumPoolSize(4);
+        try (ds) {
+            try (Connection c = ds.getConnection()) {
+                c.createStatement().execute("CREATE SCHEMA " + schema);
+                c.createStatement().execute("CREATE TABLE " + schema + ".visits (who text NOT NULL)");
+            }
+            var tx = new org.springframework.jdbc.support.JdbcTransactionManager(ds);
+            var template = new org.springframework.transaction.support.TransactionTemplate(tx);
+            var jdbc = new org.springframework.jdbc.core.JdbcTemplate(ds);
+            runner.withBean(DataSource.class, () -> ds).withPropertyValues("facta.store.schema=" + schema)
+                    .withUserConfiguration(Handlers.class).run(context -> {
+                        assertThat(context).hasNotFailed();
+                        EventStore store = context.getBean(EventStore.class);
+                        CommandBus bus = context.getBean(CommandBus.class);
+                        // the application's row and the command's events in one transaction, rolled back
+                        assertThatThrownBy(() -> template.executeWithoutResult(status -> {
+                            jdbc.update("INSERT INTO visits (who) VALUES ('ann')");
+                            bus.dispatch(new Greet("ann"));
+                            throw new IllegalStateException("the caller changes its mind");
+                        })).hasMessageContaining("changes its mind");
+                        assertThat(store.headPosition()).isZero();
+                        assertThat(jdbc.queryForObject("SELECT count(*) FROM visits", Long.class)).isZero();
+                        // and committed: both are there
+                        template.executeWithoutResult(status -> {
+                            jdbc.update("INSERT INTO visits (who) VALUES ('bob')");
+                            bus.dispatch(new Greet("bob"));
+                        });
+                        assertThat(store.readStream(StreamId.of("greeting-bob"))).hasSize(1);
+                        assertThat(store.headPosition()).isEqualTo(1);
+                        assertThat(jdbc.queryForObject("SELECT count(*) FROM visits", Long.class)).isEqualTo(1);
+                        // outside a transaction an append commits on its own, as before
+                        bus.dispatch(new Greet("cy"));
+                        assertThat(store.headPosition()).isEqualTo(2);
+                    });
+            // the context closed its DataSource bean: a new pool on the same database
+            HikariDataSource ds2 = new HikariDataSource();
+            ds2.setJdbcUrl(admin + "?currentSchema=" + schema);
+            ds2.setUsername("postgres");
+            ds2.setMaximumPoolSize(4);
+            var template2 = new org.springframework.transaction.support.TransactionTemplate(
+                    new org.springframework.jdbc.support.JdbcTransactionManager(ds2));
+            runner.withBean(DataSource.class, () -> ds2).withPropertyValues("facta.store.schema=" + schema,
+                    "facta.store.join-transactions=false").withUserConfiguration(Handlers.class).run(context -> {
+                        EventStore store = context.getBean(EventStore.class);
+                        assertThatThrownBy(() -> template2.executeWithoutResult(status -> {
+                            context.getBean(CommandBus.class).dispatch(new Greet("dee"));
+                            throw new IllegalStateException("rolled back");
+                        })).hasMessageContaining("rolled back");
+                        // not joined: the append committed on its own
+                        assertThat(store.readStream(StreamId.of("greeting-dee"))).hasSize(1);
                     });
         } finally {
             try (Connection c = DriverManager.getConnection(admin, "postgres", "")) {
