@@ -2,6 +2,8 @@ package dev.facta.cli;
 
 import dev.facta.FactaException;
 import dev.facta.server.AccessTokens;
+import dev.facta.schema.SchemaDirectory;
+import dev.facta.schema.SchemaRegistry;
 import dev.facta.server.FactaServer;
 import dev.facta.store.EventStore;
 import dev.facta.store.EventStores;
@@ -51,6 +53,16 @@ final class ServeCommand implements Callable<Integer> {
                     + "its live subscriptions end. Combines with --auth-token.")
     Path tokens;
 
+    @Option(names = "--schemas", paramLabel = "DIR",
+            description = "Folder of event schemas (<Type>/v<N>.json; see docs/openapi.md): every append is checked against its "
+                    + "type's latest schema (400 validation_failed naming the event and field; nothing stored), and /openapi.json "
+                    + "shows them.")
+    Path schemas;
+
+    @Option(names = "--validate-appends", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With --schemas, check appends against them (default); --no-validate-appends only shows them in /openapi.json.")
+    boolean validateAppends;
+
     @Spec
     CommandSpec spec;
 
@@ -61,6 +73,8 @@ final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65_535) {
             throw new dev.facta.InvalidInputException("port", "--port must be 0..65535, got " + port);
         }
+        // the schemas first: a bad schema file is refused before anything is opened
+        SchemaRegistry registry = schemas == null ? null : SchemaDirectory.load(schemas);
         AccessTokens accessTokens = tokens == null ? null : AccessTokens.fromFile(tokens).watch(Duration.ofSeconds(1));
         EventStore es;
         FactaServer server;
@@ -73,6 +87,7 @@ final class ServeCommand implements Callable<Integer> {
         try {
             FactaServer.Builder builder = FactaServer.builder(es).host(host).port(port).authToken(authToken);
             if (accessTokens != null) builder.accessTokens(accessTokens);
+            if (registry != null) builder.schemas(registry).validateAppends(validateAppends);
             server = start(builder, host, port);
         } catch (RuntimeException e) {
             es.close();
@@ -99,6 +114,11 @@ final class ServeCommand implements Callable<Integer> {
         out.println("  HTTP API:  " + server.url());
         out.println("  Admin UI:  " + server.adminUrl());
         out.println("  Health:    " + server.url() + "/health   Metrics: " + server.url() + "/metrics");
+        out.println("  OpenAPI:   " + server.url() + "/openapi.json   Swagger UI: " + server.url() + "/docs");
+        if (registry != null) {
+            out.println("  Schemas:   " + registry.eventTypes().size() + " event type(s) from " + schemas
+                    + (validateAppends ? "; appends are checked against them" : "; appends are not checked (--no-validate-appends)"));
+        }
         if (accessTokens != null) {
             out.println("  Auth:      " + accessTokens.ids().size() + " token(s) from " + tokens + " (re-read when it changes)"
                     + (authToken == null || authToken.isBlank() ? "" : " and --auth-token"));
