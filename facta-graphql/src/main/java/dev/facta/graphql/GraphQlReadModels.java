@@ -1,7 +1,6 @@
 package dev.facta.graphql;
 
 import dev.facta.projection.ProjectionKey;
-import dev.facta.projection.ProjectionRecord;
 import dev.facta.projection.ProjectionStore;
 import dev.facta.readmodel.ReadModelStore;
 
@@ -76,15 +75,12 @@ public final class GraphQlReadModels {
 
         /**
          * The stored collection name for the store: the projection's active version's collection, or
-         * the collection itself.
-         *
-         * @throws dev.facta.InvalidInputException the projection has no active version
+         * the collection itself; empty when the projection has no active version there (yet), so there
+         * is nothing to read.
          */
-        String storedName(ProjectionStore store) {
-            if (projection == null) return collection;
-            ProjectionRecord active = store.active(projection).orElseThrow(() -> new dev.facta.InvalidInputException("projection",
-                    "projection " + projection + " has no active version (yet): nothing to read for " + field));
-            return active.key().collection(collection);
+        java.util.Optional<String> storedName(ProjectionStore store) {
+            if (projection == null) return java.util.Optional.of(collection);
+            return store.active(projection).map(active -> active.key().collection(collection));
         }
     }
 

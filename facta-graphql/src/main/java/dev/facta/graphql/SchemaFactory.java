@@ -522,8 +522,59 @@ final class SchemaFactory {
     }
 
     private static DocumentCollection<String> collection(Exposed e, Reads reads) {
-        return reads.projections().readModels().collection(e.storedName(reads.projections()), DocumentCodec.json());
+        return e.storedName(reads.projections())
+                .map(name -> reads.projections().readModels().collection(name, DocumentCodec.json()))
+                .orElse(EMPTY);
     }
+
+    /** What a projection without an active version holds: nothing. */
+    private static final DocumentCollection<String> EMPTY = new DocumentCollection<>() {
+        @Override
+        public String name() {
+            return "(none)";
+        }
+
+        @Override
+        public java.util.Optional<String> get(String id) {
+            dev.facta.readmodel.Documents.checkId(id);
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public Map<String, String> getMany(java.util.Collection<String> ids) {
+            return Map.of();
+        }
+
+        @Override
+        public void put(String id, String document) {
+            throw new UnsupportedOperationException("GraphQL reads read models");
+        }
+
+        @Override
+        public void putMany(Map<String, String> documents) {
+            throw new UnsupportedOperationException("GraphQL reads read models");
+        }
+
+        @Override
+        public boolean delete(String id) {
+            throw new UnsupportedOperationException("GraphQL reads read models");
+        }
+
+        @Override
+        public Page<String> find(Query query) {
+            return new Page<>(List.of(), java.util.Optional.empty());
+        }
+
+        @Override
+        public long count(Query query) {
+            return 0;
+        }
+
+        @Override
+        public void clear() {
+            throw new UnsupportedOperationException("GraphQL reads read models");
+        }
+    };
 
     /** A stored document as maps, lists and plain values (decimals exact). */
     static Object parse(String json) {
