@@ -92,7 +92,23 @@ final class OpenApi {
             }
         }
         if (server.multiTenant()) addTenantParameter(paths);
+        dropUnusedTags(doc, paths);
         return doc;
+    }
+
+    /** Leaves out the tags no operation has (no commands registered: no "commands" section). */
+    private static void dropUnusedTags(ObjectNode doc, ObjectNode paths) {
+        java.util.Set<String> used = new java.util.HashSet<>();
+        for (Map.Entry<String, JsonNode> item : paths.properties()) {
+            for (Map.Entry<String, JsonNode> op : item.getValue().properties()) {
+                JsonNode tags = op.getValue().get("tags");
+                if (tags != null) tags.forEach(t -> used.add(t.stringValue()));
+            }
+        }
+        ArrayNode tags = (ArrayNode) doc.get("tags");
+        for (int i = tags.size() - 1; i >= 0; i--) {
+            if (!used.contains(tags.get(i).get("name").stringValue())) tags.remove(i);
+        }
     }
 
     /**

@@ -94,7 +94,10 @@ abstract class CommandQueryContract {
     @Test
     void invalid_bodies_are_refused_naming_the_field_and_change_nothing() {
         long head = store.headPosition();
-        assertInvalid(http.post("/commands/PlaceOrder", "{\"orderId\":\"o-4\",\"customerId\":\"c\",\"quantity\":\"many\"}"), "/quantity");
+        Http.Reply wrongType = http.post("/commands/PlaceOrder", "{\"orderId\":\"o-4\",\"customerId\":\"c\",\"quantity\":\"many\"}");
+        assertInvalid(wrongType, "/quantity");
+        assertThat(wrongType.json().get("message").stringValue()).as("refused by the record's JSON Schema, before binding")
+                .contains("PlaceOrder is invalid at /quantity");
         assertInvalid(http.post("/commands/PlaceOrder", "{\"orderId\":\"o-4\",\"customerId\":\"c\",\"quantity\":1,\"extra\":1}"),
                 "/extra");
         assertInvalid(http.post("/commands/PlaceOrder", "{\"orderId\":\"o-4\",\"customerId\":\"c\",\"quantity\":null}"), "/quantity");

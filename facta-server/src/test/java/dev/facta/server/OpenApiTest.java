@@ -121,6 +121,7 @@ class OpenApiTest {
         assertThat(schema.get("required").toString()).contains("orderId", "customerId", "quantity");
         assertThat(place.get("parameters").toString()).contains("IdempotencyKey", "CorrelationId");
         assertThat(place.at("/responses/409/$ref").stringValue()).isEqualTo("#/components/responses/Conflict");
+        assertThat(doc.get("tags").toString()).contains("\"commands\"", "\"queries\"");
         assertThat(doc.at("/paths/~1streams~1{stream}/post/parameters").toString()).contains("ExpectedVersion");
         assertThat(doc.at("/components/parameters/ExpectedVersion/name").stringValue()).isEqualTo("Facta-Expected-Version");
         // the event schemas of the registry
@@ -181,6 +182,7 @@ class OpenApiTest {
             JsonNode doc = new Http(multi).get("/openapi.json").json();
             assertThat(doc.at("/paths/~1all/get/parameters").toString()).contains("#/components/parameters/Tenant");
             assertThat(doc.at("/paths/~1docs/get/parameters").isMissingNode()).isTrue();
+            assertThat(doc.get("tags").toString()).as("no commands, no commands section").doesNotContain("\"commands\"");
             assertThat(new OpenAPIV3Parser().readContents(doc.toString()).getMessages()).isEmpty();
         }
     }
