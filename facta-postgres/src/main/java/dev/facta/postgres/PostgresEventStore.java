@@ -170,7 +170,9 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
             config.setPoolName("facta-" + schema + (b.tenant == null ? "" : "-" + b.tenant));
             if (b.tenant != null) config.setConnectionInitSql(PostgresRowSecurity.sessionSql(b.tenant, b.tenantRole));
             config.setAutoCommit(true);
-            config.setConnectionTimeout(Duration.ofSeconds(10).toMillis());
+            // how long a caller waits for a free connection before its operation fails: long enough to
+            // ride out a stall of the database or the machine (a checkpoint, a paused VM) under load
+            config.setConnectionTimeout(b.connectionTimeout.toMillis());
             // fail at once with the driver's reason when the server cannot be reached, instead of
             // a pool timeout on the first query
             config.setInitializationFailTimeout(1);
@@ -215,6 +217,7 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
         private boolean migrate = true;
         private String tenant;
         private TransactionJoin join;
+        private Duration connectionTimeout = Duration.ofSeconds(30);
         private String tenantRole;
         private StoreLimits limits = StoreLimits.DEFAULT;
         private BeforeCommit beforeCommit;
@@ -290,6 +293,15 @@ public final class PostgresEventStore implements EventStore, dev.facta.store.App
         Builder tenant(String tenant, String role) {
             this.tenant = dev.facta.tenancy.Tenants.require(tenant);
             this.tenantRole = PostgresRowSecurity.checkRole(role);
+            return this;
+        }
+
+        /** How long an operation waits for a free pooled connection before it fails (default 30 s). */
+        public Builder connectionTimeout(Duration timeout) {
+            if (timeout == null || timeout.toMillis() < 250) {
+                throw new IllegalArgumentException("connectionTimeout must be at least 250 ms, got " + timeout);
+            }
+            this.connectionTimeout = timeout;
             return this;
         }
 
