@@ -430,6 +430,10 @@ public final class FactaServer implements AutoCloseable {
         }
     }
 
+    List<ServerExtension> extensions() {
+        return extensions;
+    }
+
     AppendRequest.DataCheck appendCheck() {
         return appendCheck;
     }

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * The server's OpenAPI 3.1 document at {@code GET /openapi.json}: the built-in routes (described in
  * {@code openapi/base.json} next to this class), one operation per registered command and query with
  * its body's JSON Schema, the event types of the schema registry, and a plain entry for every route
- * an extension added, so that every route the server answers is in it. Built once, on first request.
+ * an extension added (described by the extension, else a plain entry), so that every route the server
+ * answers is in it. Built for each request.
  */
 final class OpenApi {
     static final String PATH = "/openapi.json";
@@ -29,9 +30,10 @@ final class OpenApi {
     private static final String BASE = "/dev/facta/server/openapi/base.json";
     private static final Pattern PARAM = Pattern.compile("[{<]([^}>]+)[}>]");
 
+    private static final System.Logger LOG = System.getLogger(OpenApi.class.getName());
+
     private final FactaServer server;
     private final JsonMapper json;
-    private volatile byte[] document;
 
     OpenApi(FactaServer server) {
         this.server = server;
@@ -46,16 +48,8 @@ final class OpenApi {
         // anyone with a valid token: the guard has authenticated the request when the server has tokens
         ctx.header("Cache-Control", "no-store");
         ctx.contentType("application/json");
-        ctx.result(bytes());
-    }
-
-    private byte[] bytes() {
-        byte[] d = document;
-        if (d == null) {
-            d = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(build());
-            document = d;
-        }
-        return d;
+        // built per request, so event types registered while the server runs show at once
+        ctx.result(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(build()));
     }
 
     /** The document as a JSON tree. */
@@ -71,6 +65,13 @@ final class OpenApi {
             paths.set("/queries/" + q.name(), queryPath(q, schemas));
         }
         server.describeAppends(doc);
+        for (ServerExtension extension : server.extensions()) {
+            try {
+                extension.describe(paths);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "a server extension failed to describe its routes; they are listed plainly", e);
+            }
+        }
         for (String route : server.routes()) {
             int space = route.indexOf(' ');
             String method = route.substring(0, space).toLowerCase(Locale.ROOT);

@@ -17,6 +17,16 @@ public interface ServerExtension extends AutoCloseable {
      */
     void install(RoutesConfig routes, Host host);
 
+    /**
+     * Describes the extension's routes in the server's OpenAPI document ({@code GET /openapi.json}):
+     * add path items to {@code paths} under their OpenAPI paths ({@code /graphql}, {@code {param}}
+     * syntax), referring to the document's shared components where they fit
+     * ({@code #/components/responses/Unauthorized}, {@code #/components/schemas/Error}). A route left
+     * undescribed is listed with a plain entry. The default adds nothing.
+     */
+    default void describe(tools.jackson.databind.node.ObjectNode paths) {
+    }
+
     /** Called once when the server closes, after its routes stopped taking requests. */
     @Override
     default void close() {

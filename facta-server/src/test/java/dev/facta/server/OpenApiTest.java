@@ -38,12 +38,26 @@ class OpenApiTest {
     /** An extension's route, which the document must list although it cannot describe it. */
     static final ServerExtension EXTENSION = (routes, host) -> routes.get("/ext/{thing}", ctx -> ctx.result("ok"));
 
+    /** An extension that describes its route itself. */
+    static final ServerExtension DESCRIBED = new ServerExtension() {
+        @Override
+        public void install(io.javalin.config.RoutesConfig routes, Host host) {
+            routes.post("/described", ctx -> ctx.result("ok"));
+        }
+
+        @Override
+        public void describe(ObjectNode paths) {
+            paths.set("/described", Http.JSON.readTree("{\"post\":{\"summary\":\"Described by its extension\","
+                    + "\"responses\":{\"200\":{\"description\":\"ok\"},\"401\":{\"$ref\":\"#/components/responses/Unauthorized\"}}}}"));
+        }
+    };
+
     @BeforeEach
     void start() {
         store = new InMemoryEventStore();
         shop = new Shop(store);
         server = shop.register(FactaServer.builder(store)).schemas(SchemaRegistry.create().register(OrderPlaced.class, 1))
-                .extension(EXTENSION).build().start();
+                .extension(EXTENSION).extension(DESCRIBED).build().start();
         http = new Http(server);
     }
 
@@ -80,6 +94,7 @@ class OpenApiTest {
             }
         }
         assertThat(undescribed).containsExactly("get /ext/{thing}");
+        assertThat(paths.at("/~1described/post/summary").stringValue()).isEqualTo("Described by its extension");
         // and nothing is described that the server does not answer
         for (Map.Entry<String, JsonNode> item : paths.properties()) {
             for (String method : item.getValue().propertyNames()) {
