@@ -311,13 +311,31 @@ public final class JavaEmitter {
             }
         }
         if (lines.isEmpty()) return;
-        if (lines.size() == 1) {
+        lines = wrap(lines, 116 - indent.length());
+        if (lines.size() == 1 && lines.getFirst().length() + indent.length() + 7 <= 120) {
             out.append(indent).append("/** ").append(lines.getFirst()).append(" */\n");
             return;
         }
         out.append(indent).append("/**\n");
         for (String l : lines) out.append(indent).append(l.isBlank() ? " *" : " * " + l.stripTrailing()).append('\n');
         out.append(indent).append(" */\n");
+    }
+
+    /** Lines longer than {@code width} broken at spaces (continuations of an {@code @param} indented under it). */
+    private static List<String> wrap(List<String> lines, int width) {
+        List<String> wrapped = new ArrayList<>();
+        for (String line : lines) {
+            String rest = line;
+            String continuation = line.startsWith("@param ") ? "       " : "";
+            while (rest.length() > width) {
+                int cut = rest.lastIndexOf(' ', width);
+                if (cut <= continuation.length()) break;
+                wrapped.add(rest.substring(0, cut));
+                rest = continuation + rest.substring(cut + 1);
+            }
+            wrapped.add(rest);
+        }
+        return wrapped;
     }
 
     /** A schema's comment as javadoc text: HTML, tags and comment ends made harmless. */
