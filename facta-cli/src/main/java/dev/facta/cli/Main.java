@@ -30,7 +30,7 @@ import java.util.logging.Logger;
         versionProvider = Main.Version.class,
         description = "Event sourcing for Java 21+: inspect and write event streams, operate projections, migrate stores, run benchmarks.",
         subcommands = {StreamCommand.class, ProjectionCommand.class, MigrateCommand.class, BenchCommand.class, DemoCommand.class, ServeCommand.class,
-                InitCommand.class, GenerateCommand.class, DiagnoseCommand.class, CompletionCommand.class, RuntimeCommand.class,
+                InitCommand.class, GenerateCommand.class, SchemaCommand.class, DiagnoseCommand.class, CompletionCommand.class, RuntimeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     public static final int OK = 0;

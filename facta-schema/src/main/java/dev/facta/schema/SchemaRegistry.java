@@ -5,7 +5,9 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaException;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistryConfig;
-import com.networknt.schema.SpecificationVersion;
+import com.networknt.schema.dialect.Dialect;
+import com.networknt.schema.dialect.Dialects;
+import com.networknt.schema.keyword.NonValidationKeyword;
 import com.networknt.schema.path.PathType;
 import dev.facta.InvalidInputException;
 import dev.facta.upcasting.Upcaster;
@@ -62,7 +64,12 @@ public final class SchemaRegistry {
 
     private SchemaRegistry(boolean requireSchemas) {
         this.requireSchemas = requireSchemas;
-        this.compiler = com.networknt.schema.SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
+        // keywords the draft does not define (x-facta-upcaster, x-... of your own) are annotations: no
+        // validation, and none of the validator's warnings about them
+        Dialect dialect = Dialect.builder(Dialects.getDraft202012())
+                .unknownKeywordFactory((keyword, context) -> new NonValidationKeyword(keyword))
+                .build();
+        this.compiler = com.networknt.schema.SchemaRegistry.withDefaultDialect(dialect,
                 b -> b.schemaRegistryConfig(CONFIG));
         this.metaSchema = compiler.getSchema(SchemaLocation.of(JsonSchemas.DRAFT_2020_12));
     }

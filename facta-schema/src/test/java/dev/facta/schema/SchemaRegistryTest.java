@@ -73,6 +73,18 @@ class SchemaRegistryTest {
     }
 
     @Test
+    void schemasDeclaringTheDraftAssertFormatsTooAndIgnoreCustomKeywords() {
+        ObjectNode declared = (ObjectNode) json(ORDER_V1);
+        declared.put("$schema", JsonSchemas.DRAFT_2020_12);
+        declared.put("x-facta-upcaster", "com.example.Up");
+        declared.put("x-team", "orders");
+        SchemaRegistry r = SchemaRegistry.create().register("OrderPlaced", 1, declared);
+        assertThatThrownBy(() -> r.validate("OrderPlaced", json("{\"orderId\": \"nope\", \"items\": []}")))
+                .isInstanceOfSatisfying(SchemaViolationException.class, e -> assertThat(e.field()).isEqualTo("/orderId"));
+        r.validate("OrderPlaced", json("{\"orderId\": \"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b\", \"items\": []}"));
+    }
+
+    @Test
     void validationUsesTheLatestVersionUnlessOneIsNamed() {
         ObjectNode v2 = (ObjectNode) json(ORDER_V1);
         ((ObjectNode) v2.get("properties")).putObject("currency").put("type", "string");
