@@ -24,7 +24,7 @@ import java.util.Objects;
 public record GraphQlLimits(int maxDepth, int maxComplexity, int maxFirst, long maxOffset, int maxQueryChars, int maxSubscriptions,
                             Duration pollInterval, Duration resyncInterval, Duration connectionInitTimeout) {
 
-    public static final GraphQlLimits DEFAULT = new GraphQlLimits(12, 5_000, 100, 100_000, 32_768, 32,
+    public static final GraphQlLimits DEFAULT = new GraphQlLimits(15, 5_000, 100, 100_000, 32_768, 32,
             Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(10));
 
     public GraphQlLimits {

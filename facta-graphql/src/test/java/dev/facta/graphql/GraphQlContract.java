@@ -32,7 +32,7 @@ abstract class GraphQlContract {
     ProjectionEngine engine;
     AccessTokens tokens;
     FactaServer server;
-    GraphQlExtension graphql;
+    GraphQlExtension extension;
     GraphQlClient reader;
     GraphQlClient anonymous;
     final List<GraphQlClient.Socket> sockets = new java.util.ArrayList<>();
@@ -51,8 +51,8 @@ abstract class GraphQlContract {
                 .pollInterval(Duration.ofMillis(20)).build().start();
         tokens = AccessTokens.of(AccessToken.full("reader", READER),
                 AccessToken.builder("narrow").secret(NARROW).grant(AccessToken.Grant.streams("order-", AccessToken.Right.READ)).build());
-        graphql = new GraphQlExtension(Orders.models(), LIMITS);
-        server = FactaServer.builder(events).projections(projections).accessTokens(tokens).extension(graphql).build().start();
+        extension = new GraphQlExtension(Orders.models(), LIMITS);
+        server = FactaServer.builder(events).projections(projections).accessTokens(tokens).extension(extension).build().start();
         anonymous = new GraphQlClient(server.url(), null, null);
         reader = anonymous.withToken(READER);
         Orders.place(events, "o-1", "ada", "12.50", 2, "2026-11-01T10:00:00Z", "Oslo");
@@ -193,6 +193,21 @@ abstract class GraphQlContract {
         }
     }
 
+    @Test
+    void the_schema_answers_introspection_within_the_limits() {
+        JsonNode body = reader.post(introspection()).body();
+        assertThat(body.has("errors")).as(body.toString()).isFalse();
+        List<String> types = new java.util.ArrayList<>();
+        for (JsonNode t : body.at("/data/__schema/types")) types.add(t.get("name").asString());
+        assertThat(types).contains("OrderSummary", "OrderSummaryFilter", "OrderSummaryConnection", "OrderSummarySortField", "Status",
+                "Address", "Long", "BigDecimal", "DateTime", "JSON");
+        assertThat(body.at("/data/__schema/subscriptionType/name").asString()).isEqualTo("Subscription");
+    }
+
+    private static String introspection() {
+        return graphql.introspection.IntrospectionQuery.INTROSPECTION_QUERY;
+    }
+
     String storedOrders() {
         return projections.active("order-summary").orElseThrow().key().collection("orders");
     }
@@ -300,6 +315,6 @@ abstract class GraphQlContract {
         assertThat(error.get("type").asString()).isEqualTo("error");
         assertThat(error.at("/payload/0/extensions/code").asString()).isEqualTo("shutdown");
         assertThat(s.awaitClose()).isEqualTo(1001);
-        assertThat(graphql.openConnections()).isZero();
+        assertThat(extension.openConnections()).isZero();
     }
 }
