@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The scalars beyond GraphQL's own: {@code Long} (64-bit integers, as JSON numbers), {@code BigDecimal}
@@ -38,152 +39,66 @@ final class Scalars {
     private Scalars() {
     }
 
-    static final GraphQLScalarType LONG = GraphQLScalarType.newScalar().name("Long")
-            .description("A 64-bit signed integer, written as a JSON number.").coercing(new Coercing<Long, Long>() {
-                @Override
-                public Long serialize(Object value, GraphQLContext ctx, Locale locale) {
-                    try {
-                        return toLong(value);
-                    } catch (IllegalArgumentException e) {
-                        throw new CoercingSerializeException(e.getMessage());
-                    }
-                }
+    static final GraphQLScalarType LONG = scalar("Long", "A 64-bit signed integer, written as a JSON number.", Scalars::toLong,
+            l -> l, v -> v instanceof IntValue i ? i.getValue() : v instanceof StringValue s ? s.getValue() : null,
+            l -> new IntValue(BigInteger.valueOf(l)));
 
-                @Override
-                public Long parseValue(Object input, GraphQLContext ctx, Locale locale) {
-                    try {
-                        return toLong(input);
-                    } catch (IllegalArgumentException e) {
-                        throw new CoercingParseValueException(e.getMessage());
-                    }
-                }
+    static final GraphQLScalarType BIG_DECIMAL = scalar("BigDecimal", "An exact decimal number, written as a JSON number with every"
+                    + " digit kept.", Scalars::toDecimal, d -> d,
+            v -> v instanceof IntValue i ? i.getValue() : v instanceof FloatValue f ? f.getValue()
+                    : v instanceof StringValue s ? s.getValue() : null,
+            FloatValue::new);
 
-                @Override
-                public Long parseLiteral(Value<?> input, CoercedVariables variables, GraphQLContext ctx, Locale locale) {
-                    try {
-                        if (input instanceof IntValue i) return toLong(i.getValue());
-                        if (input instanceof StringValue s) return toLong(s.getValue());
-                    } catch (IllegalArgumentException e) {
-                        throw new CoercingParseLiteralException(e.getMessage());
-                    }
-                    throw new CoercingParseLiteralException("a Long is an integer literal, got " + input.getClass().getSimpleName());
-                }
+    static final GraphQLScalarType DATE_TIME = scalar("DateTime", "An instant, ISO-8601 with a zone offset (2026-11-23T06:00:00Z).",
+            Scalars::toInstant, Instant::toString, v -> v instanceof StringValue s ? s.getValue() : null,
+            i -> StringValue.of(i.toString()));
 
-                @Override
-                public Value<?> valueToLiteral(Object input, GraphQLContext ctx, Locale locale) {
-                    return new IntValue(BigInteger.valueOf(toLong(input)));
-                }
-            }).build();
+    static final GraphQLScalarType DATE = scalar("Date", "A calendar date, ISO-8601 (2026-11-23).", Scalars::toDate,
+            LocalDate::toString, v -> v instanceof StringValue s ? s.getValue() : null, d -> StringValue.of(d.toString()));
 
-    static final GraphQLScalarType BIG_DECIMAL = GraphQLScalarType.newScalar().name("BigDecimal")
-            .description("An exact decimal number, written as a JSON number with every digit kept.").coercing(new Coercing<BigDecimal, BigDecimal>() {
-                @Override
-                public BigDecimal serialize(Object value, GraphQLContext ctx, Locale locale) {
-                    try {
-                        return toDecimal(value);
-                    } catch (IllegalArgumentException e) {
-                        throw new CoercingSerializeException(e.getMessage());
-                    }
+    /**
+     * A scalar whose values all pass through {@code convert} (which throws IllegalArgumentException on
+     * a bad one): what data fetchers return, variables, and literals ({@code literal} picks the literal
+     * kinds it accepts, null for the others).
+     */
+    private static <T> GraphQLScalarType scalar(String name, String description, Function<Object, T> convert, Function<T, Object> output,
+                                                Function<Value<?>, Object> literal, Function<T, Value<?>> toLiteral) {
+        return GraphQLScalarType.newScalar().name(name).description(description).coercing(new Coercing<T, Object>() {
+            @Override
+            public Object serialize(Object value, GraphQLContext ctx, Locale locale) {
+                try {
+                    return output.apply(convert.apply(value));
+                } catch (IllegalArgumentException e) {
+                    throw new CoercingSerializeException(e.getMessage());
                 }
+            }
 
-                @Override
-                public BigDecimal parseValue(Object input, GraphQLContext ctx, Locale locale) {
-                    try {
-                        return toDecimal(input);
-                    } catch (IllegalArgumentException e) {
-                        throw new CoercingParseValueException(e.getMessage());
-                    }
+            @Override
+            public T parseValue(Object input, GraphQLContext ctx, Locale locale) {
+                try {
+                    return convert.apply(input);
+                } catch (IllegalArgumentException e) {
+                    throw new CoercingParseValueException(e.getMessage());
                 }
+            }
 
-                @Override
-                public BigDecimal parseLiteral(Value<?> input, CoercedVariables variables, GraphQLContext ctx, Locale locale) {
-                    try {
-                        if (input instanceof IntValue i) return new BigDecimal(i.getValue());
-                        if (input instanceof FloatValue f) return f.getValue();
-                        if (input instanceof StringValue s) return toDecimal(s.getValue());
-                    } catch (IllegalArgumentException e) {
-                        throw new CoercingParseLiteralException(e.getMessage());
-                    }
-                    throw new CoercingParseLiteralException("a BigDecimal is a number literal, got " + input.getClass().getSimpleName());
+            @Override
+            public T parseLiteral(Value<?> input, CoercedVariables variables, GraphQLContext ctx, Locale locale) {
+                Object raw = literal.apply(input);
+                if (raw == null) throw new CoercingParseLiteralException("a " + name + " is not a " + input.getClass().getSimpleName());
+                try {
+                    return convert.apply(raw);
+                } catch (IllegalArgumentException e) {
+                    throw new CoercingParseLiteralException(e.getMessage());
                 }
+            }
 
-                @Override
-                public Value<?> valueToLiteral(Object input, GraphQLContext ctx, Locale locale) {
-                    return new FloatValue(toDecimal(input));
-                }
-            }).build();
-
-    static final GraphQLScalarType DATE_TIME = GraphQLScalarType.newScalar().name("DateTime")
-            .description("An instant, ISO-8601 with a zone offset (2026-11-23T06:00:00Z).").coercing(new Coercing<Instant, String>() {
-                @Override
-                public String serialize(Object value, GraphQLContext ctx, Locale locale) {
-                    try {
-                        return toInstant(value).toString();
-                    } catch (IllegalArgumentException e) {
-                        throw new CoercingSerializeException(e.getMessage());
-                    }
-                }
-
-                @Override
-                public Instant parseValue(Object input, GraphQLContext ctx, Locale locale) {
-                    try {
-                        return toInstant(input);
-                    } catch (IllegalArgumentException e) {
-                        throw new CoercingParseValueException(e.getMessage());
-                    }
-                }
-
-                @Override
-                public Instant parseLiteral(Value<?> input, CoercedVariables variables, GraphQLContext ctx, Locale locale) {
-                    if (!(input instanceof StringValue s)) throw new CoercingParseLiteralException("a DateTime is a string literal");
-                    try {
-                        return toInstant(s.getValue());
-                    } catch (IllegalArgumentException e) {
-                        throw new CoercingParseLiteralException(e.getMessage());
-                    }
-                }
-
-                @Override
-                public Value<?> valueToLiteral(Object input, GraphQLContext ctx, Locale locale) {
-                    return StringValue.of(toInstant(input).toString());
-                }
-            }).build();
-
-    static final GraphQLScalarType DATE = GraphQLScalarType.newScalar().name("Date")
-            .description("A calendar date, ISO-8601 (2026-11-23).").coercing(new Coercing<LocalDate, String>() {
-                @Override
-                public String serialize(Object value, GraphQLContext ctx, Locale locale) {
-                    try {
-                        return toDate(value).toString();
-                    } catch (IllegalArgumentException e) {
-                        throw new CoercingSerializeException(e.getMessage());
-                    }
-                }
-
-                @Override
-                public LocalDate parseValue(Object input, GraphQLContext ctx, Locale locale) {
-                    try {
-                        return toDate(input);
-                    } catch (IllegalArgumentException e) {
-                        throw new CoercingParseValueException(e.getMessage());
-                    }
-                }
-
-                @Override
-                public LocalDate parseLiteral(Value<?> input, CoercedVariables variables, GraphQLContext ctx, Locale locale) {
-                    if (!(input instanceof StringValue s)) throw new CoercingParseLiteralException("a Date is a string literal");
-                    try {
-                        return toDate(s.getValue());
-                    } catch (IllegalArgumentException e) {
-                        throw new CoercingParseLiteralException(e.getMessage());
-                    }
-                }
-
-                @Override
-                public Value<?> valueToLiteral(Object input, GraphQLContext ctx, Locale locale) {
-                    return StringValue.of(toDate(input).toString());
-                }
-            }).build();
+            @Override
+            public Value<?> valueToLiteral(Object input, GraphQLContext ctx, Locale locale) {
+                return toLiteral.apply(convert.apply(input));
+            }
+        }).build();
+    }
 
     static final GraphQLScalarType JSON = GraphQLScalarType.newScalar().name("JSON")
             .description("Any JSON value: a read-model document or a part of one.").coercing(new Coercing<Object, Object>() {
