@@ -10,6 +10,7 @@ import com.networknt.schema.dialect.Dialects;
 import com.networknt.schema.keyword.NonValidationKeyword;
 import com.networknt.schema.path.PathType;
 import dev.facta.InvalidInputException;
+import dev.facta.jackson.EventTypeRegistry;
 import dev.facta.upcasting.Upcaster;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -96,6 +97,19 @@ public final class SchemaRegistry {
     public SchemaRegistry register(Class<?> record, int version) {
         Objects.requireNonNull(record, "record");
         return register(record.getSimpleName(), record, version);
+    }
+
+    /**
+     * Registers the schema derived from {@code record} as {@code version} of the event type the
+     * serializer's {@code types} registry names it with.
+     *
+     * @throws IllegalArgumentException when {@code types} has no name for {@code record}
+     */
+    public SchemaRegistry register(EventTypeRegistry types, Class<?> record, int version) {
+        Objects.requireNonNull(types, "types");
+        String name = types.nameOf(record).orElseThrow(() -> new IllegalArgumentException(record.getName()
+                + " has no event type name in " + types + "; register it there first"));
+        return register(name, record, version);
     }
 
     /** Registers the schema derived from {@code record} as {@code version} of {@code eventType}. */
@@ -330,6 +344,11 @@ public final class SchemaRegistry {
             throw new IllegalArgumentException(where + " is not valid JSON Schema 2020-12: "
                     + metaErrors.stream().map(Error::toString).limit(5).collect(Collectors.joining("; ")));
         }
+        String outside = outsideReference(s.schemaNode());
+        if (outside != null) {
+            throw new IllegalArgumentException(where + " refers outside itself ($ref " + outside + "); schemas must be"
+                    + " self-contained, with shared parts in $defs and references of the form #/$defs/Name");
+        }
         try {
             Schema compiled = compiler.getSchema(s.schemaNode());
             compiled.initializeValidators();
@@ -337,6 +356,27 @@ public final class SchemaRegistry {
         } catch (SchemaException e) {
             throw new IllegalArgumentException(where + " cannot be used: " + e.getMessage(), e);
         }
+    }
+
+    /** The first {@code $ref} or {@code $dynamicRef} that does not point inside the document, or null. */
+    private static String outsideReference(JsonNode node) {
+        if (node.isObject()) {
+            for (String key : List.of("$ref", "$dynamicRef")) {
+                JsonNode ref = node.get(key);
+                if (ref != null && ref.isString() && !ref.asString().startsWith("#")) {
+                    return ref.asString();
+                }
+            }
+        }
+        if (node.isContainer()) {
+            for (JsonNode child : node) {
+                String found = outsideReference(child);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
     }
 
     private static void checkTypeName(String type) {

@@ -107,6 +107,16 @@ class JsonSchemasTest {
     }
 
     @Test
+    void recordsAreRegisteredUnderTheNameTheSerializerGivesThem() {
+        EventTypeRegistry types = EventTypeRegistry.builder().register("orders.placed", OrderPlaced.class).build();
+        SchemaRegistry registry = SchemaRegistry.create().register(types, OrderPlaced.class, 3);
+        assertThat(registry.eventTypes()).containsExactly("orders.placed");
+        assertThat(registry.versions("orders.placed")).containsExactly(3);
+        assertThatThrownBy(() -> registry.register(types, Thread.class, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no event type name");
+    }
+
+    @Test
     void aTypeTheSerializerCannotReadBackIsRefusedNamingTheComponent() {
         assertThatThrownBy(() -> JsonSchemas.of(Drawn.class))
                 .isInstanceOf(IllegalArgumentException.class)

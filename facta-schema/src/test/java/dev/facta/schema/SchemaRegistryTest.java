@@ -133,6 +133,16 @@ class SchemaRegistryTest {
     }
 
     @Test
+    void referencesOutsideTheSchemaAreNotFetched() {
+        JsonNode remote = json("{\"type\": \"object\", \"properties\": {\"a\": {\"$ref\": \"http://127.0.0.1:9/a.json\"}}}");
+        SchemaRegistry r = SchemaRegistry.create();
+        assertThatThrownBy(() -> r.register("Remote", 1, remote))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("http://127.0.0.1:9/a.json").hasMessageContaining("self-contained");
+        assertThat(r.has("Remote")).isFalse();
+    }
+
+    @Test
     void schemasHandedOutAreCopies() {
         SchemaRegistry r = SchemaRegistry.create().register("OrderPlaced", 1, json(ORDER_V1));
         ObjectNode s = r.latest("OrderPlaced").orElseThrow().schema();
