@@ -29,19 +29,25 @@ import java.util.regex.Pattern;
  * {@code facta generate aggregate|projection|saga <Name>}: source files with their tests, added to an
  * existing Maven project (the one {@code facta init} made, or any with {@code src/main/java}). Existing
  * files are never overwritten: when one of the files to write exists, nothing is written.
+ *
+ * <p>{@code facta generate proto|json-schema <files|dirs>}: records, enums, interfaces and handler skeletons
+ * from schemas (facta-codegen), regenerated incrementally: hand-written code between {@code facta:begin} and
+ * {@code facta:end} lines survives, and an edit elsewhere stops the run with a conflict, writing nothing.
  */
 @Command(name = "generate",
         description = {"Add an aggregate (a decider with its commands, events and state), a projection or a process manager,"
-                + " with tests, to a project.",
-                "Files go to src/main/java and src/test/java of the project in --dir; nothing is overwritten."},
-        subcommands = {GenerateCommand.Aggregate.class, GenerateCommand.ProjectionGen.class, GenerateCommand.Saga.class})
+                + " with tests, to a project; or generate commands, events and handler skeletons from .proto files or JSON Schema.",
+                "aggregate, projection and saga write to src/main/java and src/test/java of the project in --dir and overwrite"
+                        + " nothing; proto and json-schema regenerate their own files, keeping code between facta:begin and facta:end."},
+        subcommands = {GenerateCommand.Aggregate.class, GenerateCommand.ProjectionGen.class, GenerateCommand.Saga.class,
+                GenerateCommand.Proto.class, GenerateCommand.JsonSchema.class})
 final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing subcommand: aggregate, projection or saga");
+        throw new ParameterException(spec.commandLine(), "missing subcommand: aggregate, projection, saga, proto or json-schema");
     }
 
     /** The options every generator takes. */
@@ -255,6 +261,123 @@ final class GenerateCommand implements Callable<Integer> {
                 file(test.resolve(name + "Test.java"), "saga/ProcessManagerTest.java.tmpl", v));
         checkNoClash(files, pkg, name);
         return files;
+    }
+
+    // ------------------------------------------------------------------ proto and json-schema
+
+    /** The options both schema generators take. */
+    static final class SchemaTarget {
+        @Option(names = "--out", paramLabel = "DIR",
+                description = "Where the generated sources go (default: src/main/java of the project in --dir).")
+        Path out;
+
+        @Option(names = "--dir", paramLabel = "DIR", defaultValue = ".",
+                description = "The project, for the default --out and --package (default: the current folder).")
+        Path dir;
+
+        @Option(names = "--force", description = "Overwrite generated files that were edited outside their facta:begin/facta:end"
+                + " regions, and delete edited stale ones, instead of stopping with a conflict.")
+        boolean force;
+
+        Path out() {
+            return out != null ? out.toAbsolutePath().normalize() : Project.at(dir).mainJava();
+        }
+    }
+
+    @Command(name = "proto", description = {"Generate records, enums and handler skeletons from .proto files (proto3).",
+            "A message an rpc takes, or named *Command, or commented facta:command, is a command; one named *Event or"
+                    + " commented facta:event is an event; the others are value records. Each file's commands and events"
+                    + " implement the sealed interfaces <File>Command and <File>Event. A service becomes an interface with"
+                    + " registerOn(CommandBus.Builder) and a <Service>Handler skeleton whose method bodies are yours.",
+            "Run again after changing the schema: only changed files are rewritten, code between facta:begin and facta:end is"
+                    + " kept, files of removed messages are deleted unless edited. See docs/codegen.md."})
+    static final class Proto implements Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "FILE|DIR", description = ".proto files, or folders of them (imports are"
+                + " relative to a folder given here, or to a --proto-path).")
+        List<Path> inputs;
+
+        @Option(names = "--proto-path", paramLabel = "DIR", description = "A folder where imports are looked up (repeatable).")
+        List<Path> importPaths = new java.util.ArrayList<>();
+
+        @Option(names = "--skeletons", paramLabel = "DIR", description = "Where handler skeletons go (default: --out).")
+        Path skeletons;
+
+        @picocli.CommandLine.Mixin
+        SchemaTarget target;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Path out = target.out();
+            Path skeletonDir = skeletons != null ? skeletons.toAbsolutePath().normalize() : out;
+            boolean wholeFolders = inputs.stream().allMatch(Files::isDirectory);
+            return schemaReport(spec, () -> dev.facta.codegen.Codegen.proto(inputs, importPaths,
+                    new dev.facta.codegen.Codegen.Options(out, skeletonDir, target.force, wholeFolders)));
+        }
+    }
+
+    @Command(name = "json-schema", description = {"Generate records and enums from JSON Schema files (a draft 2020-12 subset).",
+            "Each file's root object becomes a record named by its title (else the file name), each $defs entry a type of its"
+                    + " own; $ref may point into the same file or another one. See docs/codegen.md."})
+    static final class JsonSchema implements Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "FILE|DIR", description = "Schema files, or folders of *.json schemas.")
+        List<Path> inputs;
+
+        @Option(names = "--package", paramLabel = "PACKAGE",
+                description = "Java package of the generated types (default: the project's facta.package from its pom.xml).")
+        String pkg;
+
+        @picocli.CommandLine.Mixin
+        SchemaTarget target;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            String p = pkg;
+            if (p == null) {
+                Project project = Project.at(target.dir);
+                if (project.basePackage() == null) {
+                    throw new InvalidInputException("package", "name a package with --package: the project in "
+                            + project.root() + " has no facta.package property");
+                }
+                p = project.basePackage();
+            }
+            String checked = Scaffold.checkPackage(p, pkg != null ? "--package" : "facta.package");
+            Path out = target.out();
+            boolean wholeFolders = inputs.stream().allMatch(Files::isDirectory);
+            return schemaReport(spec, () -> dev.facta.codegen.Codegen.jsonSchema(inputs, checked,
+                    new dev.facta.codegen.Codegen.Options(out, null, target.force, wholeFolders)));
+        }
+    }
+
+    /**
+     * Runs a schema generator and lists what it did. A bad schema is a failed operation (exit 1), named with its
+     * place; so is a conflict with hand-written code.
+     */
+    private static int schemaReport(CommandSpec spec, java.util.function.Supplier<dev.facta.codegen.GeneratedFiles.Report> run) {
+        dev.facta.codegen.GeneratedFiles.Report report;
+        try {
+            report = run.get();
+        } catch (dev.facta.codegen.CodegenException e) {
+            throw new FactaException(e.getMessage() + "; nothing was written", e);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Path base = Path.of("").toAbsolutePath();
+        for (Path p : report.created()) out.println("created " + relative(base, p));
+        for (Path p : report.updated()) out.println("updated " + relative(base, p));
+        for (Path p : report.deleted()) out.println("deleted " + relative(base, p));
+        for (String k : report.kept()) out.println("kept " + k);
+        out.printf(Locale.ROOT, "%d created, %d updated, %d unchanged, %d deleted%n", report.created().size(),
+                report.updated().size(), report.unchanged().size(), report.deleted().size());
+        return Main.OK;
+    }
+
+    private static String relative(Path base, Path p) {
+        return p.startsWith(base) ? base.relativize(p).toString() : p.toString();
     }
 
     // ------------------------------------------------------------------ shared

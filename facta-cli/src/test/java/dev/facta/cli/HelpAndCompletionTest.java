@@ -84,7 +84,8 @@ class HelpAndCompletionTest {
         Path script = Files.writeString(temp.resolve("facta_completion"), Facta.run("completion", "bash").out());
 
         assertThat(complete(bashBinary, script, "facta ")).contains("stream", "projection", "init", "generate", "diagnose", "completion");
-        assertThat(complete(bashBinary, script, "facta generate ")).containsExactlyInAnyOrder("aggregate", "projection", "saga");
+        assertThat(complete(bashBinary, script, "facta generate ")).containsExactlyInAnyOrder("aggregate", "projection", "saga", "proto",
+                "json-schema");
         assertThat(complete(bashBinary, script, "facta stream ex")).containsExactly("export");
         assertThat(complete(bashBinary, script, "facta init shop --store ")).containsExactlyInAnyOrder("sqlite", "postgres");
     }
