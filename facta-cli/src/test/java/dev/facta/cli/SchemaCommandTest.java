@@ -118,6 +118,12 @@ class SchemaCommandTest {
         assertThat(verified.exitCode()).as(verified.toString()).isZero();
         assertThat(verified.out()).contains("covered by upcaster com.example.OrderPlacedV1ToV2 (verified)");
 
+        Path libs = temp.resolve("libs");
+        jar(classes, libs.resolve("orders.jar"));
+        Facta fromJar = Facta.run("schema", "check", "--dir", dir.toString(), "--classpath", libs + "/*");
+        assertThat(fromJar.exitCode()).as(fromJar.toString()).isZero();
+        assertThat(fromJar.out()).contains("(verified)");
+
         Facta missing = Facta.run("schema", "check", "--dir", dir.toString(), "--classpath", temp.resolve("schemas").toString());
         assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(1);
         assertThat(missing.out()).contains("upcaster com.example.OrderPlacedV1ToV2 unusable: class"
@@ -215,6 +221,19 @@ class SchemaCommandTest {
         Facta badSchema = Facta.run("schema", "check", "--dir", dir.toString());
         assertThat(badSchema.exitCode()).isEqualTo(2);
         assertThat(badSchema.err()).contains("v3.json").contains("not valid JSON Schema");
+    }
+
+    /** Packs a class folder into a jar. */
+    private static void jar(Path classes, Path jar) throws IOException {
+        Files.createDirectories(jar.getParent());
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+             var files = Files.walk(classes)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                out.putNextEntry(new java.util.jar.JarEntry(classes.relativize(f).toString().replace('\\', '/')));
+                out.write(Files.readAllBytes(f));
+                out.closeEntry();
+            }
+        }
     }
 
     /** Compiles one class against the test's class path into a fresh folder, for --classpath. */

@@ -307,7 +307,7 @@ public final class SchemaRegistry {
         SchemaViolationException.Violation first = violations.getFirst();
         StringBuilder msg = new StringBuilder("data of event type '").append(s.eventType())
                 .append("' does not match its schema version ").append(s.version()).append(": ")
-                .append(first.field().isEmpty() ? "the data" : "field " + first.field()).append(' ')
+                .append(first.field().isEmpty() ? "the data" : "field " + first.field()).append(": ")
                 .append(first.problem());
         if (violations.size() > 1) {
             msg.append(" (and ").append(violations.size() - 1).append(" more: ")
