@@ -77,6 +77,7 @@ public final class GraphQlExtension implements ServerExtension {
     private volatile Host host;
     private AutoCloseable accessWatch;
     private final Set<Server> hooked = ConcurrentHashMap.newKeySet();
+    private final Set<String> allowedOrigins = ConcurrentHashMap.newKeySet();
 
     /** With the {@link GraphQlLimits#DEFAULT default limits}. */
     public GraphQlExtension(GraphQlReadModels models) {
@@ -95,6 +96,17 @@ public final class GraphQlExtension implements ServerExtension {
                         new MaxQueryComplexityInstrumentation(limits.maxComplexity(), GraphQlExtension::complexity))))
                 .defaultDataFetcherExceptionHandler(new Failures())
                 .build();
+    }
+
+    /**
+     * Lets browser pages of these origins ({@code https://app.example.com}) open WebSockets here. A
+     * WebSocket carries no CORS check, so by default an upgrade that names an {@code Origin} other than
+     * the server's own is refused (403): else any page a user visits could open one with the user's
+     * session cookie. Clients outside browsers send no Origin and are not concerned.
+     */
+    public GraphQlExtension allowOrigins(String... origins) {
+        for (String o : origins) allowedOrigins.add(Objects.requireNonNull(o, "origin").toLowerCase(java.util.Locale.ROOT));
+        return this;
     }
 
     /** The schema the endpoint serves. */
@@ -286,21 +298,39 @@ public final class GraphQlExtension implements ServerExtension {
 
     // ------------------------------------------------------------------ WebSocket
 
-    /** What the upgrade learned: the caller's scope when it authenticated with a header, else nothing yet. */
-    record Upgrade(ServerContext context, String tenant) {
+    /** What the upgrade learned: the caller's scope when it authenticated with a header (or cookie), else nothing yet. */
+    record Upgrade(ServerContext context) {
     }
 
     private void upgrade(Context ctx) {
         if (host.closing()) throw new ApiException(503, "unavailable", "the server is shutting down");
+        String origin = ctx.header("Origin");
+        if (origin != null && !sameOrigin(origin, ctx.header("Host")) && !allowedOrigins.contains(origin.toLowerCase(java.util.Locale.ROOT))) {
+            throw new ApiException(403, "forbidden", "WebSocket connections from pages of " + abbreviate(origin, 80)
+                    + " are not allowed here (GraphQlExtension.allowOrigins)");
+        }
         hookShutdown(ctx);
         try {
             ServerContext sc = host.context(ctx);
             readableProjections(sc);
-            ctx.attribute(UPGRADE_ATTRIBUTE, new Upgrade(sc, host.tenant(ctx)));
+            ctx.attribute(UPGRADE_ATTRIBUTE, new Upgrade(sc));
         } catch (ApiException e) {
             // without a header the token may come in connection_init's payload (browsers cannot set headers)
             if (e.status() != 401 || ctx.header("Authorization") != null) throw e;
         }
+    }
+
+    private static boolean sameOrigin(String origin, String hostHeader) {
+        try {
+            String authority = java.net.URI.create(origin.trim()).getRawAuthority();
+            return authority != null && authority.equalsIgnoreCase(hostHeader);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    static String abbreviate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 3) + "...";
     }
 
     /**

@@ -114,7 +114,9 @@ final class SchemaFactory {
                     .arguments(listArgs)
                     .type(GraphQLNonNull.nonNull(GraphQLList.list(GraphQLNonNull.nonNull(node)))));
             code.dataFetcher(FieldCoordinates.coordinates("Subscription", e.listChanged()), (DataFetcher<Object>) env -> {
-                Query q = query(e, env).limit(Math.max(1, first(env)));
+                int first = first(env);
+                if (first < 1) throw new InvalidInputException("first", "a list subscription watches 1.." + limits.maxFirst() + " documents");
+                Query q = query(e, env).limit(first);
                 Reads reads = live(env);
                 return reads.live().watch(() -> collection(e, reads).find(q).items(), v -> {
                     List<Object> nodes = new ArrayList<>();
@@ -411,7 +413,7 @@ final class SchemaFactory {
             if (!text.startsWith(CURSOR_PREFIX)) throw new IllegalArgumentException();
             position = Long.parseLong(text.substring(CURSOR_PREFIX.length()));
         } catch (IllegalArgumentException ex) {
-            throw new InvalidInputException("after", "after is not a cursor this server gave out: " + abbreviate(after));
+            throw new InvalidInputException("after", "after is not a cursor this server gave out: " + GraphQlExtension.abbreviate(after, 40));
         }
         if (position < 0 || position > limits.maxOffset()) {
             throw new InvalidInputException("after", "after must name a position 0.." + limits.maxOffset() + ", got " + position);
@@ -583,9 +585,5 @@ final class SchemaFactory {
         } catch (JacksonException ex) {
             throw new IllegalStateException("a stored document is not JSON: " + ex.getOriginalMessage());
         }
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
     }
 }

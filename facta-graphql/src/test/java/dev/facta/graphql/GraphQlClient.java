@@ -84,10 +84,16 @@ final class GraphQlClient {
 
     /** Opens a graphql-transport-ws socket; the token goes in the Authorization header when {@code tokenInHeader}. */
     Socket connect(boolean tokenInHeader) {
+        return connect(tokenInHeader, null);
+    }
+
+    /** With an Origin header, as a browser page of that origin sends. */
+    Socket connect(boolean tokenInHeader, String origin) {
         Socket s = new Socket();
         WebSocket.Builder b = HTTP.newWebSocketBuilder().subprotocols("graphql-transport-ws").connectTimeout(Duration.ofSeconds(5));
         if (tokenInHeader && token != null) b.header("Authorization", "Bearer " + token);
         if (tenant != null) b.header("Facta-Tenant", tenant);
+        if (origin != null) b.header("Origin", origin);
         s.socket = b.buildAsync(URI.create(base.replace("http://", "ws://") + "/graphql"), s).join();
         return s;
     }

@@ -287,8 +287,38 @@ abstract class GraphQlContract {
         garbage.sendText("not json");
         assertThat(garbage.awaitClose()).isEqualTo(4400);
         // a wrong header is refused at the upgrade
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> anonymous.withToken("wrong-0123456789").connect(true)))
-                .isNotNull();
+        assertThat(refusedUpgrade(() -> anonymous.withToken("wrong-0123456789").connect(true))).isEqualTo(401);
+        assertThat(refusedUpgrade(() -> anonymous.withToken(NARROW).connect(true))).isEqualTo(403);
+        // pages of other origins may not open sockets (no CORS for WebSockets); the server's own origin may
+        assertThat(refusedUpgrade(() -> reader.connect(true, "http://evil.example"))).isEqualTo(403);
+        socket(reader, false).init(Map.of("token", READER)).send(Map.of("type", "ping"));
+        GraphQlClient.Socket sameOrigin = reader.connect(true, server.url());
+        sockets.add(sameOrigin);
+        sameOrigin.init(null);
+    }
+
+    @Test
+    void closing_the_server_ends_subscriptions_before_the_next_poll() {
+        GraphQlExtension slow = new GraphQlExtension(Orders.models(), LIMITS.withPollInterval(Duration.ofSeconds(30)));
+        FactaServer other = FactaServer.builder(events).projections(projections).accessTokens(tokens).extension(slow).build().start();
+        GraphQlClient.Socket s = new GraphQlClient(other.url(), READER, null).connect(true);
+        sockets.add(s);
+        s.init(null);
+        s.subscribe("1", "subscription { ordersChanged { orderId } }");
+        assertThat(s.next().at("/payload/data/ordersChanged").size()).isEqualTo(3);
+        other.close();
+        // within next()'s 15 s, long before the watcher's first look at the store (30 s)
+        JsonNode error = s.next();
+        assertThat(error.at("/payload/0/extensions/code").asString()).as(error.toString()).isEqualTo("shutdown");
+        assertThat(s.awaitClose()).isEqualTo(1001);
+    }
+
+    /** The HTTP status with which the server refused a WebSocket upgrade. */
+    static int refusedUpgrade(org.assertj.core.api.ThrowableAssert.ThrowingCallable connect) {
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(connect);
+        while (t != null && !(t instanceof java.net.http.WebSocketHandshakeException)) t = t.getCause();
+        assertThat(t).as("the upgrade was refused").isNotNull();
+        return ((java.net.http.WebSocketHandshakeException) t).getResponse().statusCode();
     }
 
     @Test
