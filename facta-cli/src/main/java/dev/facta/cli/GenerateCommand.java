@@ -279,8 +279,14 @@ final class GenerateCommand implements Callable<Integer> {
                 + " regions, and delete edited stale ones, instead of stopping with a conflict.")
         boolean force;
 
-        Path out() {
-            return out != null ? out.toAbsolutePath().normalize() : Project.at(dir).mainJava();
+        /**
+         * The generator's options: skeletons in {@code skeletons} (null: with the rest); a run over folders only
+         * owns every earlier output of its kind, so it alone deletes the files of schemas that are gone.
+         */
+        dev.facta.codegen.Codegen.Options options(List<Path> inputs, Path skeletons) {
+            Path o = out != null ? out.toAbsolutePath().normalize() : Project.at(dir).mainJava();
+            return new dev.facta.codegen.Codegen.Options(o, skeletons == null ? o : skeletons.toAbsolutePath().normalize(),
+                    force, inputs.stream().allMatch(Files::isDirectory));
         }
     }
 
@@ -310,11 +316,8 @@ final class GenerateCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Path out = target.out();
-            Path skeletonDir = skeletons != null ? skeletons.toAbsolutePath().normalize() : out;
-            boolean wholeFolders = inputs.stream().allMatch(Files::isDirectory);
-            return schemaReport(spec, () -> dev.facta.codegen.Codegen.proto(inputs, importPaths,
-                    new dev.facta.codegen.Codegen.Options(out, skeletonDir, target.force, wholeFolders)));
+            dev.facta.codegen.Codegen.Options options = target.options(inputs, skeletons);
+            return schemaReport(spec, () -> dev.facta.codegen.Codegen.proto(inputs, importPaths, options));
         }
     }
 
@@ -347,10 +350,8 @@ final class GenerateCommand implements Callable<Integer> {
                 p = project.basePackage();
             }
             String checked = Scaffold.checkPackage(p, pkg != null ? "--package" : "facta.package");
-            Path out = target.out();
-            boolean wholeFolders = inputs.stream().allMatch(Files::isDirectory);
-            return schemaReport(spec, () -> dev.facta.codegen.Codegen.jsonSchema(inputs, checked,
-                    new dev.facta.codegen.Codegen.Options(out, null, target.force, wholeFolders)));
+            dev.facta.codegen.Codegen.Options options = target.options(inputs, null);
+            return schemaReport(spec, () -> dev.facta.codegen.Codegen.jsonSchema(inputs, checked, options));
         }
     }
 
