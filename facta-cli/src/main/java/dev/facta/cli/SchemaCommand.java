@@ -105,11 +105,18 @@ final class SchemaCommand implements Callable<Integer> {
             }
         }
 
-        /** The schemas of --dir, with records resolved through the class loader when there is one. */
-        SchemaRegistry load(ClassLoader loader) {
-            SchemaRegistry registry = SchemaRegistry.create();
-            SchemaDirectory.load(dir, registry, loader);
-            return registry;
+        /** What a subcommand does with the schemas of --dir and the class loader of --classpath (null without one). */
+        interface Work {
+            int run(SchemaRegistry registry, ClassLoader loader);
+        }
+
+        /** Loads the schemas of --dir, records resolved through --classpath, runs {@code work}, closes the loader. */
+        int run(Work work) throws IOException {
+            try (URLClassLoader loader = classLoader()) {
+                SchemaRegistry registry = SchemaRegistry.create();
+                SchemaDirectory.load(dir, registry, loader);
+                return work.run(registry, loader);
+            }
         }
     }
 
@@ -124,8 +131,7 @@ final class SchemaCommand implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
-            try (URLClassLoader loader = source.classLoader()) {
-                SchemaRegistry registry = source.load(loader);
+            return source.run((registry, loader) -> {
                 if (registry.eventTypes().isEmpty()) {
                     out.println("no schemas in " + source.dir);
                     return Main.OK;
@@ -142,8 +148,8 @@ final class SchemaCommand implements Callable<Integer> {
                             versions.stream().map(String::valueOf).collect(Collectors.joining(", ")),
                             upcasters.isEmpty() ? "-" : upcasters);
                 }
-            }
-            return Main.OK;
+                return Main.OK;
+            });
         }
     }
 
@@ -172,8 +178,7 @@ final class SchemaCommand implements Callable<Integer> {
             if (version != null && version < 1) {
                 throw new InvalidInputException("version", "--version must be at least 1, got " + version);
             }
-            try (URLClassLoader loader = source.classLoader()) {
-                SchemaRegistry registry = source.load(loader);
+            return source.run((registry, loader) -> {
                 requireType(registry, type, source.dir);
                 EventSchema schema = version == null ? registry.latest(type).orElseThrow()
                         : registry.schema(type, version).orElseThrow(() -> new InvalidInputException("version",
@@ -182,8 +187,8 @@ final class SchemaCommand implements Callable<Integer> {
                 var node = schema.schema();
                 schema.upcaster().ifPresent(u -> node.put(EventSchema.UPCASTER_KEY, u));
                 spec.commandLine().getOut().println(JSON.writeValueAsString(node));
-            }
-            return Main.OK;
+                return Main.OK;
+            });
         }
     }
 
@@ -207,8 +212,7 @@ final class SchemaCommand implements Callable<Integer> {
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             List<String> failures = new ArrayList<>();
-            try (URLClassLoader loader = source.classLoader()) {
-                SchemaRegistry registry = source.load(loader);
+            source.run((registry, loader) -> {
                 List<String> types;
                 if (type != null) {
                     requireType(registry, type, source.dir);
@@ -218,13 +222,12 @@ final class SchemaCommand implements Callable<Integer> {
                 }
                 if (types.isEmpty()) {
                     out.println("no schemas in " + source.dir);
-                    return Main.OK;
                 }
                 for (String t : types) {
-                    CompatibilityReport report = Compatibility.check(registry, t, loader);
-                    print(out, registry, report, failures);
+                    print(out, registry, Compatibility.check(registry, t, loader), failures);
                 }
-            }
+                return Main.OK;
+            });
             if (!failures.isEmpty()) {
                 throw new FactaException("schema check failed: " + failures.size() + " breaking change"
                         + (failures.size() == 1 ? "" : "s") + " without an upcaster: " + String.join("; ", failures));

@@ -103,17 +103,7 @@ class SchemaCommandTest {
                 + " com.example.OrderPlacedV1ToV2 (declared, not verified: give --classpath to check it)");
         assertThat(unverified.err()).isEmpty();
 
-        Path classes = compile("com.example.OrderPlacedV1ToV2", """
-                package com.example;
-                import dev.facta.store.RecordedEvent;
-                import dev.facta.upcasting.Upcaster;
-                import java.util.List;
-                public final class OrderPlacedV1ToV2 implements Upcaster {
-                    public String eventType() { return "OrderPlaced"; }
-                    public int fromRevision() { return 1; }
-                    public List<RecordedEvent> upcast(RecordedEvent e) { return List.of(e); }
-                }
-                """);
+        Path classes = compileUpcaster("OrderPlacedV1ToV2", "OrderPlaced", 1);
         Facta verified = Facta.run("schema", "check", "--dir", dir.toString(), "--classpath", classes.toString());
         assertThat(verified.exitCode()).as(verified.toString()).isZero();
         assertThat(verified.out()).contains("covered by upcaster com.example.OrderPlacedV1ToV2 (verified)");
@@ -134,17 +124,7 @@ class SchemaCommandTest {
     @Test
     void an_upcaster_for_the_wrong_revision_does_not_cover() throws Exception {
         Path dir = schemas(withUpcaster(ORDER_V2_BREAKING, "com.example.Wrong"));
-        Path classes = compile("com.example.Wrong", """
-                package com.example;
-                import dev.facta.store.RecordedEvent;
-                import dev.facta.upcasting.Upcaster;
-                import java.util.List;
-                public final class Wrong implements Upcaster {
-                    public String eventType() { return "OrderShipped"; }
-                    public int fromRevision() { return 1; }
-                    public List<RecordedEvent> upcast(RecordedEvent e) { return List.of(e); }
-                }
-                """);
+        Path classes = compileUpcaster("Wrong", "OrderShipped", 1);
         Facta r = Facta.run("schema", "check", "--dir", dir.toString(), "--classpath", classes.toString());
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
         assertThat(r.out()).contains("reads 'OrderShipped' revision 1, not 'OrderPlaced' revision 1");
@@ -221,6 +201,21 @@ class SchemaCommandTest {
         Facta badSchema = Facta.run("schema", "check", "--dir", dir.toString());
         assertThat(badSchema.exitCode()).isEqualTo(2);
         assertThat(badSchema.err()).contains("v3.json").contains("not valid JSON Schema");
+    }
+
+    /** Compiles {@code com.example.<name>}, an upcaster that reads {@code type} at {@code revision}. */
+    private Path compileUpcaster(String name, String type, int revision) throws IOException {
+        return compile("com.example." + name, """
+                package com.example;
+                import dev.facta.store.RecordedEvent;
+                import dev.facta.upcasting.Upcaster;
+                import java.util.List;
+                public final class %s implements Upcaster {
+                    public String eventType() { return "%s"; }
+                    public int fromRevision() { return %d; }
+                    public List<RecordedEvent> upcast(RecordedEvent e) { return List.of(e); }
+                }
+                """.formatted(name, type, revision));
     }
 
     /** Packs a class folder into a jar. */
