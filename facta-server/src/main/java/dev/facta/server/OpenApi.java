@@ -146,17 +146,11 @@ final class OpenApi {
 
     private ObjectNode commandPath(AppEndpoints.CommandRoute c, ObjectNode schemas) {
         ObjectNode item = json.createObjectNode();
-        ObjectNode op = item.putObject("post");
-        op.putArray("tags").add("commands");
-        op.put("operationId", "command" + c.name().replaceAll("[^A-Za-z0-9]", ""));
-        op.put("summary", "Command " + c.type().getSimpleName());
-        op.put("description", "Dispatched on the application's command bus" + (server.multiTenant() ? " in the request's tenant" : "")
-                + ". Needs write rights on " + (c.categories().isEmpty() ? "every stream" : "every stream of the categories "
-                + String.join(", ", c.categories())) + ".");
+        ObjectNode op = operation(item, "command", c.name(), c.type(), "Dispatched on the application's command bus",
+                "write", c.categories(), schemas);
         ArrayNode params = op.putArray("parameters");
         params.addObject().put("$ref", "#/components/parameters/IdempotencyKey");
         params.addObject().put("$ref", "#/components/parameters/CorrelationId");
-        body(op, schemaRef("command." + c.name(), c.type(), schemas));
         ObjectNode responses = op.putObject("responses");
         ObjectNode ok = responses.putObject("200");
         ok.put("description", "The command ran; `result` is what its handler returned");
@@ -170,14 +164,9 @@ final class OpenApi {
 
     private ObjectNode queryPath(AppEndpoints.QueryRoute q, ObjectNode schemas) {
         ObjectNode item = json.createObjectNode();
-        ObjectNode op = item.putObject("post");
-        op.putArray("tags").add("queries");
-        op.put("operationId", "query" + q.name().replaceAll("[^A-Za-z0-9]", ""));
-        op.put("summary", "Query " + q.type().getSimpleName());
-        op.put("description", "Asked of the application's query bus" + (server.multiTenant() ? " in the request's tenant" : "")
-                + ". Needs read rights on " + (q.categories().isEmpty() ? "every stream" : "every stream of the categories "
-                + String.join(", ", q.categories())) + ". An empty answer is 404 `not_found`.");
-        body(op, schemaRef("query." + q.name(), q.type(), schemas));
+        ObjectNode op = operation(item, "query", q.name(), q.type(), "Asked of the application's query bus", "read", q.categories(),
+                schemas);
+        op.put("description", op.get("description").stringValue() + " An empty answer is 404 `not_found`.");
         ObjectNode responses = op.putObject("responses");
         ObjectNode ok = responses.putObject("200");
         ok.put("description", "The answer");
@@ -187,6 +176,19 @@ final class OpenApi {
         schema.putObject("properties").putObject("result").put("description", "What the query's handler answered, as JSON");
         errors(responses, "400", "Invalid", "401", "Unauthorized", "403", "Forbidden", "404", "NotFound", "413", "TooLarge");
         return item;
+    }
+
+    /** The POST operation of a command or query: tag, id, what it does, the rights it needs, its body's schema. */
+    private ObjectNode operation(ObjectNode item, String kind, String name, Class<?> type, String runs, String right,
+                                 List<String> categories, ObjectNode schemas) {
+        ObjectNode op = item.putObject("post");
+        op.putArray("tags").add(kind.equals("command") ? "commands" : "queries");
+        op.put("operationId", kind + name.replaceAll("[^A-Za-z0-9]", ""));
+        op.put("summary", (kind.equals("command") ? "Command " : "Query ") + type.getSimpleName());
+        op.put("description", runs + (server.multiTenant() ? " in the request's tenant" : "") + ". Needs " + right + " rights on "
+                + (categories.isEmpty() ? "every stream" : "every stream of the categories " + String.join(", ", categories)) + ".");
+        body(op, schemaRef(kind + "." + name, type, schemas));
+        return op;
     }
 
     private static void body(ObjectNode op, JsonNode schema) {
