@@ -101,8 +101,8 @@ public final class CodeModel {
         }
     }
 
-    /** An enum constant. */
-    public record Constant(String name, String doc) {
+    /** An enum constant; {@code jsonValue} non-null when JSON spells it differently from its name. */
+    public record Constant(String name, String doc, String jsonValue) {
     }
 
     /** An enum. */

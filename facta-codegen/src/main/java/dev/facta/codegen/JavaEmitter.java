@@ -235,7 +235,12 @@ public final class JavaEmitter {
         for (int i = 0; i < e.constants().size(); i++) {
             Constant c = e.constants().get(i);
             doc(c.doc(), List.of(), in);
-            out.append(in).append(c.name()).append(i + 1 < e.constants().size() ? ",\n" : "\n");
+            out.append(in);
+            if (c.jsonValue() != null) {
+                // Jackson reads and writes the schema's spelling (jackson-annotations comes with facta-jackson)
+                out.append("@com.fasterxml.jackson.annotation.JsonProperty(").append(javaString(c.jsonValue())).append(") ");
+            }
+            out.append(c.name()).append(i + 1 < e.constants().size() ? ",\n" : "\n");
         }
         out.append(indent).append("}\n");
     }
@@ -336,6 +341,25 @@ public final class JavaEmitter {
             wrapped.add(rest);
         }
         return wrapped;
+    }
+
+    /** A Java string literal of any text. */
+    static String javaString(String text) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char ch : text.toCharArray()) {
+            switch (ch) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (ch < 0x20 || ch > 0x7e) sb.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) ch));
+                    else sb.append(ch);
+                }
+            }
+        }
+        return sb.append('"').toString();
     }
 
     /** A schema's comment as javadoc text: HTML, tags and comment ends made harmless. */

@@ -296,8 +296,7 @@ public final class JsonSchemaReader {
                         + " makes no Java constant or the same one as another value");
             }
             // a value that is not its own constant name is mapped with @JsonProperty, so JSON keeps the schema's spelling
-            constants.add(new CodeModel.Constant(constant.equals(v.asString()) ? constant
-                    : "@com.fasterxml.jackson.annotation.JsonProperty(\"" + v.asString().replace("\\", "\\\\").replace("\"", "\\\"") + "\") " + constant, ""));
+            constants.add(new CodeModel.Constant(constant, "", constant.equals(v.asString()) ? null : v.asString()));
         }
         if (constants.isEmpty()) throw new CodegenException(CodegenException.Kind.UNSUPPORTED, where, "enum at " + where + " is empty");
         return new EnumDecl(Names.checkType(name, where), text(schema), constants);

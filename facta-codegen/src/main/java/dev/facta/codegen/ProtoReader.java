@@ -326,7 +326,7 @@ public final class ProtoReader {
         if (t instanceof EnumType e) {
             List<CodeModel.Constant> constants = new ArrayList<>();
             for (EnumConstant c : e.getConstants()) {
-                constants.add(new CodeModel.Constant(Names.checkType(c.getName(), at(c.getLocation())), doc(c.getDocumentation())));
+                constants.add(new CodeModel.Constant(Names.checkType(c.getName(), at(c.getLocation())), doc(c.getDocumentation()), null));
             }
             return new EnumDecl(name, doc(e.getDocumentation()), constants);
         }

@@ -274,6 +274,59 @@ class ProtoCodegenTest {
         assertThat(out).doesNotExist();
     }
 
+    @Test
+    void without_java_multiple_files_the_types_nest_in_the_outer_class_and_still_compile_and_run() throws Exception {
+        Path single = Files.createDirectories(dir.resolve("single"));
+        Files.writeString(single.resolve("parcel_tracking.proto"), """
+                syntax = "proto3";
+                package parcels.v1;
+
+                // Registers a parcel.
+                message RegisterParcel {
+                  string parcel_id = 1;
+                  Size size = 2;
+                  enum Size { SIZE_UNSPECIFIED = 0; SMALL = 1; LARGE = 2; }
+                }
+
+                // A parcel was registered; a comment with */ and <b>markup</b> & more. facta:event
+                message ParcelRegistered {
+                  string parcel_id = 1;
+                  RegisterParcel.Size size = 2;
+                }
+
+                service Parcels {
+                  rpc Register(RegisterParcel) returns (ParcelRegistered);
+                }
+                """);
+        GeneratedFiles.Report report = Codegen.proto(List.of(single), List.of(), new Codegen.Options(out, null, false, true));
+        assertThat(report.created()).containsExactlyInAnyOrder(out.resolve("parcels/v1/ParcelTracking.java"),
+                out.resolve("parcels/v1/ParcelsHandler.java"));
+        assertThat(Files.readString(out.resolve("parcels/v1/ParcelTracking.java")))
+                .contains("public final class ParcelTracking {")
+                .contains("public sealed interface ParcelTrackingEvent permits ParcelRegistered {")
+                .contains("A parcel was registered; a comment with *&#47; and &lt;b&gt;markup&lt;/b&gt; &amp; more.");
+        Path handler = out.resolve("parcels/v1/ParcelsHandler.java");
+        assertThat(Files.readString(handler)).contains("public class ParcelsHandler implements ParcelTracking.Parcels {");
+        Files.writeString(handler, Files.readString(handler).replace(
+                "throw new UnsupportedOperationException(\"ParcelsHandler.register is not implemented yet\");",
+                "return new ParcelTracking.ParcelRegistered(command.payload().parcelId(), command.payload().size());"));
+
+        try (URLClassLoader loader = JavaSources.compile(dir.resolve("classes"), out)) {
+            Object handlerInstance = loader.loadClass("parcels.v1.ParcelsHandler").getConstructor().newInstance();
+            Method registerOn = handlerInstance.getClass().getMethod("registerOn", CommandBus.Builder.class);
+            Class<?> size = loader.loadClass("parcels.v1.ParcelTracking$RegisterParcel$Size");
+            Object large = size.getField("LARGE").get(null);
+            try (CommandBus bus = ((CommandBus.Builder) registerOn.invoke(handlerInstance, CommandBus.builder())).build()) {
+                Object registered = bus.dispatch(construct(loader.loadClass("parcels.v1.ParcelTracking$RegisterParcel"), "p-1", large));
+                JacksonEventSerializer serializer = new JacksonEventSerializer(EventTypeRegistry.builder()
+                        .registerSealed(loader.loadClass("parcels.v1.ParcelTracking$ParcelTrackingEvent")).build());
+                SerializedEvent stored = serializer.serialize(registered);
+                assertThat(new String(stored.data(), StandardCharsets.UTF_8)).isEqualTo("{\"parcelId\":\"p-1\",\"size\":\"LARGE\"}");
+                assertThat(serializer.deserialize(stored.type(), stored.data())).isEqualTo(registered);
+            }
+        }
+    }
+
     static Object construct(Class<?> type, Object... args) throws ReflectiveOperationException {
         RecordComponent[] components = type.getRecordComponents();
         List<Class<?>> types = new ArrayList<>();
