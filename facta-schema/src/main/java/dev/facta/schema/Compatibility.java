@@ -136,8 +136,8 @@ public final class Compatibility {
         }
 
         void node(JsonNode older, JsonNode newer, String path) {
-            String oldRef = refOf(older);
-            String newRef = refOf(newer);
+            String oldRef = refKey(older);
+            String newRef = refKey(newer);
             // a recursive type meets itself again: its comparison is already under way (an inline
             // schema is a finite tree, so only a pair of references can lead round in a circle)
             if (oldRef != null && newRef != null && !visited.add(oldRef + " -> " + newRef)) {
@@ -148,8 +148,8 @@ public final class Compatibility {
             if (o == null || n == null) {
                 return;
             }
-            Shape os = Shape.of(o, oldRoot);
-            Shape ns = Shape.of(n, newRoot);
+            Shape os = Shape.of(o);
+            Shape ns = Shape.of(n);
             os = os.resolveInner(this, oldRoot, path, "old");
             ns = ns.resolveInner(this, newRoot, path, "new");
             if (os.any() && ns.any()) {
@@ -373,7 +373,7 @@ public final class Compatibility {
     /** The comparable part of one schema: its accepted types and its keywords, null-alternatives unwrapped. */
     private record Shape(Set<String> types, JsonNode body) {
 
-        static Shape of(JsonNode schema, JsonNode root) {
+        static Shape of(JsonNode schema) {
             JsonNode body = schema;
             boolean nullable = false;
             JsonNode anyOf = schema.get("anyOf");
@@ -421,7 +421,7 @@ public final class Compatibility {
             if (target == null) {
                 return new Shape(Set.of(), emptyObject());
             }
-            Shape inner = of(target, root);
+            Shape inner = of(target);
             Set<String> t = new LinkedHashSet<>(inner.types);
             if (types.contains("null") && !t.isEmpty()) {
                 t.add("null");
@@ -455,6 +455,16 @@ public final class Compatibility {
             if (v.isArray()) return "array";
             return "object";
         }
+    }
+
+    /** The reference a schema stands for: its own {@code $ref}, or that of the non-null side of a nullable wrapper. */
+    private static String refKey(JsonNode node) {
+        String ref = refOf(node);
+        if (ref != null || node == null) {
+            return ref;
+        }
+        Shape s = Shape.of(node);
+        return s.body() == node ? null : refOf(s.body());
     }
 
     private static String refOf(JsonNode node) {

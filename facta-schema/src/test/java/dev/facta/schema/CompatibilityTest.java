@@ -203,6 +203,32 @@ class CompatibilityTest {
     record TreeV2(NodeV2 root) {
     }
 
+    record Employee(String name, Optional<Employee> manager, Optional<Team> team) {
+    }
+
+    record Team(String name, Optional<Employee> lead) {
+    }
+
+    record Hired(Employee employee) {
+    }
+
+    record EmployeeV2(String name, Optional<EmployeeV2> manager, Optional<TeamV2> team) {
+    }
+
+    record TeamV2(String name, Optional<EmployeeV2> lead, int size) {
+    }
+
+    record HiredV2(EmployeeV2 employee) {
+    }
+
+    @Test
+    void recursionThroughNullableReferencesTerminates() {
+        SchemaRegistry r = SchemaRegistry.create().register("Hired", Hired.class, 1).register("Hired", HiredV2.class, 2);
+        CompatibilityReport report = r.check("Hired");
+        assertThat(report.steps().getFirst().breaking()).extracting(Change::field)
+                .containsExactly("/employee/team/size");
+    }
+
     @Test
     void recursiveSchemasTerminate() {
         SchemaRegistry r = SchemaRegistry.create().register("Tree", Tree.class, 1).register("Tree", TreeV2.class, 2);
