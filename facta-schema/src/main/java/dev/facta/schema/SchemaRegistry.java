@@ -124,6 +124,13 @@ public final class SchemaRegistry {
      * with the upcaster that turns the previous version into it.
      */
     public SchemaRegistry register(Class<?> record, int version, Upcaster fromPrevious) {
+        Objects.requireNonNull(record, "record");
+        Objects.requireNonNull(fromPrevious, "fromPrevious");
+        if (!record.getSimpleName().equals(fromPrevious.eventType()) || fromPrevious.fromRevision() != version - 1) {
+            throw new IllegalArgumentException("upcaster " + fromPrevious.getClass().getName() + " reads '"
+                    + fromPrevious.eventType() + "' revision " + fromPrevious.fromRevision() + ", so it cannot turn '"
+                    + record.getSimpleName() + "' version " + (version - 1) + " into version " + version);
+        }
         register(record, version);
         return upcaster(fromPrevious);
     }

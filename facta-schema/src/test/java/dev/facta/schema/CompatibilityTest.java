@@ -12,6 +12,7 @@ import java.util.Optional;
 
 import static dev.facta.schema.SchemaRegistryTest.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CompatibilityTest {
 
@@ -118,6 +119,10 @@ class CompatibilityTest {
     record ItemAddedV3(String sku, long qty, Price price) {
     }
 
+    /** ItemAdded version 3, under the simple name the serializer gives it. */
+    record ItemAdded(String sku, long qty, Price price) {
+    }
+
     /** Covers ItemAdded 2 to 3. */
     public static final class ItemAddedV2ToV3 implements Upcaster {
         @Override
@@ -151,6 +156,11 @@ class CompatibilityTest {
         assertThat(second.breaking()).extracting(Change::field).containsExactly("/price");
         assertThat(second.coverage()).isEqualTo(Coverage.NONE);
         assertThat(report.ok()).isFalse();
+
+        assertThatThrownBy(() -> SchemaRegistry.create().register(ItemAddedV3.class, 2, new ItemAddedV2ToV3()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("revision 2");
+        assertThat(SchemaRegistry.create().register("ItemAdded", ItemAddedV2.class, 2)
+                .register(ItemAdded.class, 3, new ItemAddedV2ToV3()).check("ItemAdded").ok()).isTrue();
 
         r.upcaster(new ItemAddedV2ToV3());
         CompatibilityReport covered = r.check("ItemAdded");
