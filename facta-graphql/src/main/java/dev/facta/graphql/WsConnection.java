@@ -75,7 +75,9 @@ final class WsConnection implements LiveFeeds.Owner, Reads.Live {
     void opened() {
         GraphQlLimits limits = extension.limits();
         session.setMaxTextMessageSize(limits.maxQueryChars() * 4L + 65_536);
-        session.setIdleTimeout(Duration.ofMinutes(5));
+        // clients need not ping (graphql-ws does not by default): WebSocket pings keep a quiet subscription open
+        session.setIdleTimeout(Duration.ofMinutes(2));
+        ws.enableAutomaticPings(30, java.util.concurrent.TimeUnit.SECONDS);
         Thread.ofVirtual().name("facta-graphql-init-timeout").start(() -> {
             try {
                 Thread.sleep(limits.connectionInitTimeout());

@@ -322,7 +322,7 @@ abstract class GraphQlContract {
     }
 
     @Test
-    void revoking_the_token_ends_live_subscriptions() {
+    void revoking_the_token_ends_live_subscriptions() throws InterruptedException {
         GraphQlClient.Socket s = socket(reader, true).init(null);
         s.subscribe("1", "subscription { orderChanged(id: \"o-1\") { status } }");
         assertThat(s.next().get("type").asString()).isEqualTo("next");
@@ -333,6 +333,13 @@ abstract class GraphQlContract {
         assertThat(error.at("/payload/0/extensions/code").asString()).isEqualTo("access_revoked");
         assertThat(s.awaitClose()).isEqualTo(4403);
         assertThat(reader.post("{ orders { totalCount } }").status()).isEqualTo(401);
+        // nothing is left watching the store
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while ((extension.feeds().watchers() > 0 || extension.openConnections() > 0) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(extension.feeds().watchers()).isZero();
+        assertThat(extension.openConnections()).isZero();
     }
 
     @Test
