@@ -44,6 +44,7 @@ import java.util.regex.Pattern;
 final class AppEndpoints {
     /** The header whose value the command is run with once (see the command bus's idempotency middleware). */
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    private static final System.Logger LOG = System.getLogger(AppEndpoints.class.getName());
     /** The header naming the conversation a command belongs to; answered with the correlation id used. */
     static final String CORRELATION_ID = "Facta-Correlation-Id";
     static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,99}");
@@ -132,7 +133,7 @@ final class AppEndpoints {
         ObjectNode node = json.createObjectNode();
         node.put("commandId", sent.id().toString());
         node.put("correlationId", sent.correlationId());
-        node.set("result", json.valueToTree(unwrap(result)));
+        node.set("result", resultJson(unwrap(result), "command " + name));
         ctx.header(CORRELATION_ID, sent.correlationId());
         respond(ctx, 200, node);
     }
@@ -157,7 +158,7 @@ final class AppEndpoints {
             throw ApiException.notFound("not_found", "query " + name + " found nothing");
         }
         ObjectNode node = json.createObjectNode();
-        node.set("result", json.valueToTree(result));
+        node.set("result", resultJson(result, "query " + name));
         ctx.header("Cache-Control", "no-store");
         respond(ctx, 200, node);
     }
@@ -244,6 +245,20 @@ final class AppEndpoints {
             throw e;
         } catch (Exception e) {
             throw new dev.facta.FactaException(what + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The result as JSON. A result Jackson cannot write is shown as its {@code toString()} (and
+     * logged): the command has run by then, so failing the request would tell the client it had not.
+     */
+    private JsonNode resultJson(Object result, String what) {
+        try {
+            return json.valueToTree(result);
+        } catch (JacksonException e) {
+            LOG.log(System.Logger.Level.WARNING, "the result of " + what + " (" + result.getClass().getName()
+                    + ") cannot be written as JSON; it is answered as its toString(): " + e.getOriginalMessage());
+            return json.getNodeFactory().stringNode(String.valueOf(result));
         }
     }
 

@@ -120,6 +120,13 @@ abstract class CommandQueryContract {
     }
 
     @Test
+    void a_result_jackson_cannot_write_is_answered_as_text_since_the_command_ran() {
+        Http.Reply r = http.post("/commands/Audit", "{\"orderId\":\"o-9\"}");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(r.json().get("result").stringValue()).isEqualTo("Unwritable[...]");
+    }
+
+    @Test
     void refusals_of_the_domain_are_conflicts_and_unknown_names_are_not_found() {
         Http.Reply rule = http.post("/commands/CancelOrder", "{\"orderId\":\"nope\",\"reason\":\"x\"}");
         assertThat(rule.status()).as(rule.toString()).isEqualTo(409);

@@ -43,6 +43,23 @@ final class Shop implements AutoCloseable {
     record FindOrder(String orderId) {
     }
 
+    /** Answers a result Jackson cannot write ({@link Unwritable}). */
+    record Audit(String orderId) {
+    }
+
+    /** A result whose property fails when read. */
+    record Unwritable(String value) {
+        @Override
+        public String value() {
+            throw new IllegalStateException("not readable");
+        }
+
+        @Override
+        public String toString() {
+            return "Unwritable[...]";
+        }
+    }
+
     record OrderInfo(String orderId, String customerId, int quantity, boolean cancelled, String tenant, String correlationId) {
     }
 
@@ -76,6 +93,7 @@ final class Shop implements AutoCloseable {
                             List.of(EventData.of("SalaryPaid", "{\"cents\":" + m.payload().cents() + "}", m.eventMetadata())));
                     return m.payload().cents();
                 })
+                .register(Audit.class, (dev.facta.command.CommandMessage<Audit> m) -> new Unwritable(m.payload().orderId()))
                 .build();
         this.queries = QueryBus.builder().register(FindOrder.class, (FindOrder q) -> find(q.orderId())).build();
     }
@@ -86,6 +104,7 @@ final class Shop implements AutoCloseable {
                 .command("PlaceOrder", PlaceOrder.class, "order")
                 .command("CancelOrder", CancelOrder.class, "order")
                 .command("PaySalary", PaySalary.class, "payroll")
+                .command("Audit", Audit.class, "order")
                 .query("FindOrder", FindOrder.class, queries, "order");
     }
 
