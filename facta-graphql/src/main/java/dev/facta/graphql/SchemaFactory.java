@@ -6,6 +6,7 @@ import dev.facta.graphql.Shape.Kind;
 import dev.facta.jackson.JacksonDocumentCodec;
 import dev.facta.readmodel.DocumentCodec;
 import dev.facta.readmodel.DocumentCollection;
+import dev.facta.readmodel.Documents;
 import dev.facta.readmodel.Page;
 import dev.facta.readmodel.Predicate;
 import dev.facta.readmodel.Query;
@@ -105,9 +106,10 @@ final class SchemaFactory {
                     .argument(GraphQLArgument.newArgument().name("id").type(GraphQLNonNull.nonNull(graphql.Scalars.GraphQLID)))
                     .type(node));
             code.dataFetcher(FieldCoordinates.coordinates("Subscription", e.singleChanged()), (DataFetcher<Object>) env -> {
-                String id = env.getArgument("id");
+                String id = Documents.checkId(env.getArgument("id"));
                 Reads reads = live(env);
-                return reads.live().watch(() -> collection(e, reads).get(id), v -> ((java.util.Optional<?>) v).map(d -> parse((String) d)).orElse(null));
+                return reads.live().watch(() -> collection(e, reads).get(id),
+                        v -> ((java.util.Optional<?>) v).map(d -> parse((String) d)).orElse(null));
             });
             subscription.field(GraphQLFieldDefinition.newFieldDefinition().name(e.listChanged())
                     .description("The first documents that match (in the given order) now, and again whenever that list changes.")
@@ -538,7 +540,7 @@ final class SchemaFactory {
 
         @Override
         public java.util.Optional<String> get(String id) {
-            dev.facta.readmodel.Documents.checkId(id);
+            Documents.checkId(id);
             return java.util.Optional.empty();
         }
 
