@@ -72,6 +72,16 @@ final class AppendRequest {
         }
     }
 
+    /**
+     * A 400 {@code bad_request} that also names the refused part as a JSON Pointer into the body
+     * ({@code events[2].metadata.x} is {@code /2/metadata/x}), as schema refusals do.
+     */
+    private static ApiException bad(String field, String message) {
+        String pointer = JsonValidator.pointerOf(field);
+        if (pointer.startsWith("/events/")) pointer = pointer.substring("/events".length());
+        return new ApiException(400, "bad_request", message, Map.of("field", pointer));
+    }
+
     private static String location(JacksonException e) {
         var at = e.getLocation();
         if (at == null || at.getLineNr() < 1) return "";
@@ -80,24 +90,24 @@ final class AppendRequest {
 
     private static EventData event(JsonMapper json, JsonNode node, String field) {
         if (!node.isObject()) {
-            throw ApiException.badRequest(field + " must be a JSON object with type and data");
+            throw bad(field, field + " must be a JSON object with type and data");
         }
         for (String name : node.propertyNames()) {
             if (!FIELDS.contains(name)) {
-                throw ApiException.badRequest(field + " has the unknown field '" + name + "'; an event has id, type, data and metadata");
+                throw bad(field + "." + name, field + " has the unknown field '" + name + "'; an event has id, type, data and metadata");
             }
         }
         UUID id = id(node.get("id"), field + ".id");
         JsonNode type = node.get("type");
         if (type == null || type.isNull()) {
-            throw ApiException.badRequest(field + ".type is missing");
+            throw bad(field + ".type", field + ".type is missing");
         }
         if (!type.isString()) {
-            throw ApiException.badRequest(field + ".type must be a string");
+            throw bad(field + ".type", field + ".type must be a string");
         }
         JsonNode data = node.get("data");
         if (data == null || data.isNull()) {
-            throw ApiException.badRequest(field + ".data is missing; it is the event's JSON, e.g. {}");
+            throw bad(field + ".data", field + ".data is missing; it is the event's JSON, e.g. {}");
         }
         return new EventData(id, type.stringValue(), json.writeValueAsBytes(data), metadata(node.get("metadata"), field + ".metadata"));
     }
@@ -113,13 +123,13 @@ final class AppendRequest {
                 // refused below
             }
         }
-        throw ApiException.badRequest(field + " must be a UUID such as 0190f5c2-7b1e-7c3a-9d4e-5f6a7b8c9d0e, got " + node);
+        throw bad(field, field + " must be a UUID such as 0190f5c2-7b1e-7c3a-9d4e-5f6a7b8c9d0e, got " + node);
     }
 
     private static Metadata metadata(JsonNode node, String field) {
         if (node == null || node.isNull()) return Metadata.empty();
         if (!node.isObject()) {
-            throw ApiException.badRequest(field + " must be a JSON object of strings, e.g. {\"correlationId\": \"c-1\"}");
+            throw bad(field, field + " must be a JSON object of strings, e.g. {\"correlationId\": \"c-1\"}");
         }
         Map<String, String> values = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : node.properties()) {
@@ -129,7 +139,7 @@ final class AppendRequest {
             } else if (v.isNumber() || v.isBoolean()) {
                 values.put(e.getKey(), v.asString());
             } else {
-                throw ApiException.badRequest(field + "." + e.getKey() + " must be a string, number or boolean");
+                throw bad(field + "." + e.getKey(), field + "." + e.getKey() + " must be a string, number or boolean");
             }
         }
         return Metadata.fromMap(values);

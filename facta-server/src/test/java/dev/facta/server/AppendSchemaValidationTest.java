@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -69,6 +70,27 @@ class AppendSchemaValidationTest {
         Http.Reply refused = http.post("/streams/order-1", "[" + GOOD + ",{\"type\":\"Noted\",\"data\":{}}]");
         assertThat(refused.status()).isEqualTo(400);
         assertThat(refused.json().get("field").stringValue()).isEqualTo("/1/data");
+        assertThat(store.headPosition()).isZero();
+    }
+
+    @Test
+    void refusals_of_the_envelope_name_the_field_too() {
+        Http http = start(SchemaRegistry.create(), true);
+        String fine = "{\"type\":\"A\",\"data\":{}}";
+        Map<String, String> cases = Map.of(
+                "{\"data\":{}}", "/1/type",
+                "{\"type\":7,\"data\":{}}", "/1/type",
+                "{\"type\":\"A\"}", "/1/data",
+                "{\"type\":\"A\",\"data\":{},\"meta\":{}}", "/1/meta",
+                "{\"id\":\"x\",\"type\":\"A\",\"data\":{}}", "/1/id",
+                "{\"type\":\"A\",\"data\":{},\"metadata\":{\"nested\":{}}}", "/1/metadata/nested",
+                "7", "/1");
+        cases.forEach((bad, field) -> {
+            Http.Reply r = http.post("/streams/order-1", "[" + fine + "," + bad + "]");
+            assertThat(r.status()).as(bad).isEqualTo(400);
+            assertThat(r.error()).isEqualTo("bad_request");
+            assertThat(r.json().get("field").stringValue()).as(bad).isEqualTo(field);
+        });
         assertThat(store.headPosition()).isZero();
     }
 
