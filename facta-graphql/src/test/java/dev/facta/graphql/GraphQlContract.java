@@ -313,6 +313,30 @@ abstract class GraphQlContract {
         assertThat(s.awaitClose()).isEqualTo(1001);
     }
 
+    @Test
+    void protocol_limits_are_kept() {
+        GraphQlExtension strict = new GraphQlExtension(Orders.models(), LIMITS.withMaxSubscriptions(1)
+                .withConnectionInitTimeout(Duration.ofMillis(300)));
+        try (FactaServer other = FactaServer.builder(events).projections(projections).accessTokens(tokens).extension(strict).build().start()) {
+            GraphQlClient c = new GraphQlClient(other.url(), READER, null);
+            GraphQlClient.Socket silent = c.connect(true);
+            sockets.add(silent);
+            assertThat(silent.awaitClose()).isEqualTo(4408);
+            GraphQlClient.Socket s = c.connect(true);
+            sockets.add(s);
+            s.init(null);
+            s.subscribe("1", "subscription { orderChanged(id: \"o-1\") { status } }");
+            assertThat(s.next().get("type").asString()).isEqualTo("next");
+            s.subscribe("2", "subscription { orderChanged(id: \"o-2\") { status } }");
+            JsonNode refused = s.next();
+            assertThat(refused.get("type").asString()).isEqualTo("error");
+            assertThat(refused.get("id").asString()).isEqualTo("2");
+            assertThat(refused.at("/payload/0/extensions/code").asString()).isEqualTo("too_many");
+            s.subscribe("1", "subscription { orderChanged(id: \"o-1\") { status } }");
+            assertThat(s.awaitClose()).isEqualTo(4409);
+        }
+    }
+
     /** The HTTP status with which the server refused a WebSocket upgrade. */
     static int refusedUpgrade(org.assertj.core.api.ThrowableAssert.ThrowingCallable connect) {
         Throwable t = org.assertj.core.api.Assertions.catchThrowable(connect);
