@@ -18,14 +18,25 @@ import java.lang.reflect.WildcardType;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.net.URI;
+import java.net.URL;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.time.Month;
+import java.time.MonthDay;
 import java.time.OffsetDateTime;
+import java.time.OffsetTime;
+import java.time.Period;
+import java.time.Year;
+import java.time.YearMonth;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.Collection;
+import java.util.Currency;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -48,8 +59,11 @@ import java.util.UUID;
  * their boxes integers bounded to the Java range; {@code float}, {@code double} and
  * {@link BigDecimal} numbers, {@link BigInteger} an unbounded integer; {@link UUID},
  * {@link Instant}, {@link OffsetDateTime}, {@link ZonedDateTime} and {@link LocalDate} strings
- * with the formats {@code uuid}, {@code date-time} and {@code date}; {@link LocalDateTime},
- * {@link LocalTime} and {@link URI} plain strings; {@code byte[]} a base64 string; other arrays,
+ * with the formats {@code uuid}, {@code date-time} and {@code date} ({@code java.util.Date} too);
+ * {@link LocalDateTime}, {@link LocalTime}, {@link OffsetTime}, {@link Duration}, {@link Period},
+ * {@link YearMonth}, {@link MonthDay}, {@link ZoneId}, {@link Locale}, {@link Currency}, {@link URI}
+ * and {@link URL} plain strings; {@link Year} an integer and {@link Month} an integer from 1 to 12,
+ * as Jackson writes them; {@code byte[]} a base64 string; other arrays,
  * lists, sets and collections arrays of their items; {@code Map<K, V>} an object whose
  * {@code additionalProperties} are the schema of V; {@code Object} and {@link JsonNode} any value.
  * Nested records go to {@code $defs} (named by simple class name) and are referenced with
@@ -213,8 +227,22 @@ public final class JsonSchemas {
             } else if (c == LocalDate.class) {
                 s.put("type", "string");
                 s.put("format", "date");
-            } else if (c == LocalDateTime.class || c == LocalTime.class || c == URI.class) {
+            } else if (c == java.util.Date.class) {
                 s.put("type", "string");
+                s.put("format", "date-time");
+            } else if (c == LocalDateTime.class || c == LocalTime.class || c == OffsetTime.class || c == Duration.class
+                    || c == Period.class || c == YearMonth.class || c == MonthDay.class || ZoneId.class.isAssignableFrom(c)
+                    || c == Locale.class || c == Currency.class || c == URI.class || c == URL.class) {
+                // ISO-8601 text, zone ids, language tags, currency codes: strings with no JSON Schema format
+                // that accepts exactly what Jackson writes (a duration's fractional seconds, for one)
+                s.put("type", "string");
+            } else if (c == Year.class) {
+                s.put("type", "integer");
+            } else if (c == Month.class) {
+                // Jackson writes months as numbers, 1 for January
+                s.put("type", "integer");
+                s.put("minimum", 1);
+                s.put("maximum", 12);
             } else if (c == OptionalInt.class || c == OptionalLong.class) {
                 return orNull(classSchema(c == OptionalInt.class ? int.class : long.class, where));
             } else if (c == OptionalDouble.class) {

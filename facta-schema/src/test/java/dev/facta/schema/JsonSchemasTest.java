@@ -35,6 +35,7 @@ class JsonSchemasTest {
             .register("OrderPlaced", OrderPlaced.class)
             .register("CatalogChanged", CatalogChanged.class)
             .register("Thread", Thread.class)
+            .register("Scheduled", TestEvents.Scheduled.class)
             .build());
 
     static JsonNode serialized(Object event) {

@@ -42,11 +42,12 @@ class SerializedEventsMatchSchemasProperties {
     static final SchemaRegistry REGISTRY = SchemaRegistry.requiringSchemas()
             .register(OrderPlaced.class, 1)
             .register(CatalogChanged.class, 1)
-            .register(Thread.class, 1);
+            .register(Thread.class, 1)
+            .register(TestEvents.Scheduled.class, 1);
 
     @Property(tries = 300)
     void serializedEventsValidate(@ForAll Random random) {
-        for (Class<?> type : List.of(OrderPlaced.class, CatalogChanged.class, Thread.class)) {
+        for (Class<?> type : List.of(OrderPlaced.class, CatalogChanged.class, Thread.class, TestEvents.Scheduled.class)) {
             Object event = new Instances(random).of(type, 0);
             REGISTRY.validate(type.getSimpleName(), serialized(event));
         }
@@ -124,6 +125,35 @@ class SerializedEventsMatchSchemasProperties {
             if (c == OffsetDateTime.class) return OffsetDateTime.of(2000 + random.nextInt(50), 1 + random.nextInt(12),
                     1 + random.nextInt(28), random.nextInt(24), random.nextInt(60), random.nextInt(60), random.nextInt(1_000_000_000),
                     ZoneOffset.ofHoursMinutes(random.nextInt(-12, 14), 0));
+            if (c == Character.class) return of(char.class, depth);
+            if (c == float.class) return (float) (random.nextFloat() * 1e4 - 5e3);
+            if (c == Byte.class) return (byte) random.nextInt(Byte.MIN_VALUE, Byte.MAX_VALUE + 1);
+            if (c == Integer.class) return random.nextInt();
+            if (c == java.time.Duration.class) return java.time.Duration.ofSeconds(random.nextLong(-1_000_000_000L, 1_000_000_000L), random.nextInt(1_000_000_000));
+            if (c == java.time.Period.class) return java.time.Period.of(random.nextInt(-50, 50), random.nextInt(-20, 20), random.nextInt(-40, 40));
+            if (c == java.time.Year.class) return java.time.Year.of(random.nextInt(-9999, 10000));
+            if (c == java.time.YearMonth.class) return java.time.YearMonth.of(random.nextInt(1, 10000), 1 + random.nextInt(12));
+            if (c == java.time.MonthDay.class) return java.time.MonthDay.of(1 + random.nextInt(12), 1 + random.nextInt(28));
+            if (c == java.time.ZoneId.class) {
+                List<String> zones = List.copyOf(java.time.ZoneId.getAvailableZoneIds());
+                return java.time.ZoneId.of(zones.get(random.nextInt(zones.size())));
+            }
+            if (c == java.time.ZoneOffset.class) return java.time.ZoneOffset.ofTotalSeconds(random.nextInt(-18 * 3600, 18 * 3600 + 1));
+            if (c == java.util.Locale.class) {
+                java.util.Locale[] all = java.util.Locale.getAvailableLocales();
+                return all[random.nextInt(all.length)];
+            }
+            if (c == java.util.Currency.class) {
+                List<java.util.Currency> all = List.copyOf(java.util.Currency.getAvailableCurrencies());
+                return all.get(random.nextInt(all.size()));
+            }
+            if (c == java.net.URI.class) return java.net.URI.create("https://example.com/" + random.nextInt(1000) + "?q=" + random.nextInt());
+            if (c == java.time.LocalDateTime.class) return java.time.LocalDateTime.ofEpochSecond(random.nextLong(-62_135_596_800L, 253_402_300_799L), random.nextInt(1_000_000_000), java.time.ZoneOffset.UTC);
+            if (c == java.time.LocalTime.class) return java.time.LocalTime.ofNanoOfDay(random.nextLong(86_400_000_000_000L));
+            if (c == java.time.OffsetTime.class) return java.time.OffsetTime.of(java.time.LocalTime.ofNanoOfDay(random.nextLong(86_400_000_000_000L)), java.time.ZoneOffset.ofHours(random.nextInt(-12, 14)));
+            if (c == java.util.Date.class) return new java.util.Date(random.nextLong(-62_135_596_800_000L, 253_402_300_799_000L));
+            if (c == java.util.OptionalInt.class) return random.nextBoolean() ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(random.nextInt());
+            if (c == java.util.OptionalLong.class) return random.nextBoolean() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(random.nextLong());
             if (c == byte[].class) {
                 byte[] b = new byte[random.nextInt(10)];
                 random.nextBytes(b);

@@ -42,6 +42,15 @@ final class TestEvents {
                        byte[] signature, int[] scores, Optional<Line> bonus, char grade) {
     }
 
+    /** The other value types Jackson writes as strings or numbers of its own. */
+    record Scheduled(java.time.Duration duration, java.time.Period period, java.time.Year year,
+                     java.time.YearMonth yearMonth, java.time.MonthDay monthDay, java.time.ZoneId zone,
+                     java.time.ZoneOffset offset, java.util.Locale locale, java.util.Currency currency, java.net.URI uri,
+                     java.time.LocalDateTime localDateTime, java.time.LocalTime localTime, java.time.OffsetTime offsetTime,
+                     java.time.DayOfWeek day, java.time.Month month, java.util.Date date, java.util.OptionalInt maybeInt,
+                     java.util.OptionalLong maybeLong, Character letter, float ratio, Byte tiny, Integer boxed) {
+    }
+
     /** A recursive type through a nested record. */
     record Category(String name, List<Category> children) {
     }
