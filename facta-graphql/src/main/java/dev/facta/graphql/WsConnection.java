@@ -142,6 +142,10 @@ final class WsConnection implements LiveFeeds.Owner, Reads.Live {
             } catch (ApiException e) {
                 close(4403, "Forbidden: " + e.code());
                 return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "authenticating a GraphQL WebSocket failed", e);
+                close(4500, "Internal error");
+                return;
             }
         }
         if (extension.host().closing()) {
