@@ -230,7 +230,7 @@ final class SchemaCommand implements Callable<Integer> {
             });
             if (!failures.isEmpty()) {
                 throw new FactaException("schema check failed: " + failures.size() + " breaking change"
-                        + (failures.size() == 1 ? "" : "s") + " without an upcaster: " + String.join("; ", failures));
+                        + (failures.size() == 1 ? "" : "s") + " not covered by an upcaster: " + String.join("; ", failures));
             }
             return Main.OK;
         }

@@ -75,7 +75,7 @@ class SchemaCommandTest {
                 .contains("ok       /note: optional field added")
                 .contains("OrderShipped v1: only one version");
         assertThat(r.errLines()).hasSize(1);
-        assertThat(r.err()).startsWith("facta: schema check failed: 2 breaking changes without an upcaster")
+        assertThat(r.err()).startsWith("facta: schema check failed: 2 breaking changes not covered by an upcaster")
                 .contains("OrderPlaced v1 -> v2 field /customer (required field removed)")
                 .contains("field /lines/*/quantity");
 
