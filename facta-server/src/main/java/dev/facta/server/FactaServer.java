@@ -70,10 +70,17 @@ import java.util.concurrent.TimeoutException;
  * every route honours them, and revoking a token ends its open
  * subscriptions at once with an {@code access_revoked} error event.
  *
+ * <p><b>The application's endpoints.</b> Commands and queries registered with {@link Builder#command}
+ * and {@link Builder#query} are answered at {@code POST /commands/{name}} and {@code POST
+ * /queries/{name}}: bodies checked against their records' JSON Schemas, run on the application's
+ * buses in the request's tenant, with rights on the categories they were registered with. With a
+ * {@link Builder#schemas schema registry}, appended events are checked against their types' schemas.
+ * {@code GET /openapi.json} describes every route (OpenAPI 3.1); Swagger UI shows it at {@code /docs}.
+ *
  * <p>Every route, the admin UI's included, keeps the same promises: a request body larger than
  * {@link ServerLimits#maxRequestBytes()} is refused with 413 before it is read whole; when an auth
- * token is set, every request but {@code /health}, {@code POST /admin/login} and the admin UI's
- * static page needs it ({@code Authorization: Bearer <token>} or the session cookie the login sets),
+ * token is set, every request but {@code /health}, {@code POST /admin/login}, the admin UI's
+ * static page and Swagger UI's page needs it ({@code Authorization: Bearer <token>} or the session cookie the login sets),
  * else 401; every failure is answered as {@code {"error": code, "message": ...}} and never shows a
  * stack trace (unexpected errors are logged instead); a refused request has changed nothing.
  *
