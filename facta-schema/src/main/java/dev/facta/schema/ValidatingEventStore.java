@@ -25,10 +25,15 @@ import java.util.Objects;
  * without a schema pass unless the registry {@linkplain SchemaRegistry#requiringSchemas()
  * requires schemas}. Data that is not JSON is left to the store, which refuses it with its own
  * error. Reads pass through unchanged: stored events are history and are not re-validated.
+ * Appends to Facta's own streams, whose names start with {@code facta.} (such as
+ * {@link SchemaStream#STREAM}), are not checked.
  */
 public final class ValidatingEventStore extends ForwardingEventStore {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** Facta's own streams ({@code facta.schemas}, {@code facta.privacy}, ...) hold Facta's events, not the application's. */
+    private static final String FACTA_STREAMS = "facta.";
 
     private final SchemaRegistry registry;
 
@@ -44,7 +49,7 @@ public final class ValidatingEventStore extends ForwardingEventStore {
 
     @Override
     public AppendResult append(StreamId stream, ExpectedVersion expected, List<EventData> events) {
-        if (events != null) {
+        if (events != null && stream != null && !stream.value().startsWith(FACTA_STREAMS)) {
             for (int i = 0; i < events.size(); i++) {
                 check(events.get(i), i);
             }
