@@ -51,7 +51,7 @@ class SchemaGenerateCommandTest {
         assertThat(first.exitCode()).as(first.toString()).isZero();
         assertThat(first.out()).contains("created " + out.resolve("com/example/billing/IssueInvoiceCommand.java"))
                 .contains("created " + out.resolve("com/example/billing/BillingHandler.java"))
-                .contains("6 created, 0 updated, 0 unchanged, 0 deleted");
+                .contains("7 created, 0 updated, 0 unchanged, 0 deleted");
         assertThat(out.resolve("com/example/billing/InvoiceIssuedEvent.java")).content()
                 .contains("public record InvoiceIssuedEvent(String invoiceId, long amountCents) implements BillingEvent");
 
@@ -61,7 +61,7 @@ class SchemaGenerateCommandTest {
                 "return new InvoiceIssuedEvent(command.payload().invoiceId(), command.payload().amountCents());"));
         Facta second = Facta.run("generate", "proto", protos.toString(), "--out", out.toString());
         assertThat(second.exitCode()).as(second.toString()).isZero();
-        assertThat(second.out()).isEqualTo("0 created, 0 updated, 6 unchanged, 0 deleted\n");
+        assertThat(second.out()).isEqualTo("0 created, 0 updated, 7 unchanged, 0 deleted\n");
         assertThat(handler).content().contains("return new InvoiceIssuedEvent(");
     }
 

@@ -80,7 +80,7 @@ public final class CodeModel {
     public record Field(String name, JavaType type, String doc) {
     }
 
-    /** A declaration: a record, enum, sealed interface, service interface or handler skeleton. */
+    /** A declaration: a record, enum, sealed interface, service interface, handler or decider skeleton. */
     public sealed interface Decl {
         String name();
 
@@ -134,6 +134,19 @@ public final class CodeModel {
     public record HandlerDecl(String name, String doc, String service, List<Rpc> rpcs) implements Decl {
         public HandlerDecl {
             rpcs = List.copyOf(rpcs);
+        }
+    }
+
+    /**
+     * The aggregate of a schema file's commands and events as a {@code Decider} skeleton: an exhaustive
+     * {@code switch} over the commands in {@code decide} and over the events in {@code evolve}, each case's
+     * body a region, and the state record in a region of its own.
+     */
+    public record DeciderDecl(String name, String doc, ClassType commandRoot, ClassType eventRoot, List<ClassType> commands,
+                              List<ClassType> events) implements Decl {
+        public DeciderDecl {
+            commands = List.copyOf(commands);
+            events = List.copyOf(events);
         }
     }
 

@@ -47,9 +47,12 @@ public final class GeneratedFiles {
     public static final String MARK = "// facta:generated ";
 
     private static final Pattern HEADER = Pattern.compile("^// facta:generated from=(\\S+) hash=([0-9a-f]{64})\\s*$");
-    /** What a handler method's region holds before anyone wrote code there. */
-    private static final Pattern DEFAULT_BODY = Pattern.compile(
-            "\\s*(throw new UnsupportedOperationException\\(\"[\\w.]+ is not implemented yet\"\\);\\s*)?");
+    /**
+     * What a skeleton's regions hold before anyone wrote code there: nothing, the "not implemented yet" throw,
+     * {@code return state;}, {@code return new State();} or the empty state record.
+     */
+    private static final Pattern DEFAULT_BODY = Pattern.compile("\\s*(throw new UnsupportedOperationException\\(\"[\\w.]+ is not"
+            + " implemented yet\"\\);|return state;|return new State\\(\\);|(/\\*\\*[^*]*\\*/\\s*)?public record State\\(\\) \\{\\s*})?\\s*");
 
     /** Where one set of units goes. */
     public record Target(Path root, List<Unit> units) {

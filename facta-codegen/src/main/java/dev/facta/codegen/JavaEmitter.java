@@ -4,6 +4,7 @@ import dev.facta.codegen.CodeModel.Bytes;
 import dev.facta.codegen.CodeModel.ClassType;
 import dev.facta.codegen.CodeModel.Constant;
 import dev.facta.codegen.CodeModel.Decl;
+import dev.facta.codegen.CodeModel.DeciderDecl;
 import dev.facta.codegen.CodeModel.EnumDecl;
 import dev.facta.codegen.CodeModel.Field;
 import dev.facta.codegen.CodeModel.HandlerDecl;
@@ -34,6 +35,7 @@ public final class JavaEmitter {
 
     static final ClassType COMMAND_BUS = ClassType.of("dev.facta.command.CommandBus");
     static final ClassType COMMAND_MESSAGE = ClassType.of("dev.facta.command.CommandMessage");
+    static final ClassType DECIDER = ClassType.of("dev.facta.aggregate.Decider");
     private static final ClassType LIST = ClassType.of("java.util.List");
     private static final ClassType MAP = ClassType.of("java.util.Map");
 
@@ -89,7 +91,7 @@ public final class JavaEmitter {
             for (String q : new TreeSet<>(imports.values())) file.append("import ").append(q).append(";\n");
             file.append('\n');
         }
-        if (unit.decls().stream().anyMatch(d -> d instanceof HandlerDecl)) {
+        if (unit.skeleton()) {
             file.append(Regions.BEGIN).append("imports\n").append(Regions.END).append("imports\n\n");
         }
         return file.append(out).toString();
@@ -111,6 +113,14 @@ public final class JavaEmitter {
             case HandlerDecl h -> {
                 collect(COMMAND_MESSAGE);
                 h.rpcs().forEach(this::collect);
+            }
+            case DeciderDecl dd -> {
+                collect(DECIDER);
+                collect(LIST);
+                collect(dd.commandRoot());
+                collect(dd.eventRoot());
+                dd.commands().forEach(this::collect);
+                dd.events().forEach(this::collect);
             }
             case EnumDecl e -> { }
             case SealedDecl s -> { }
@@ -175,6 +185,7 @@ public final class JavaEmitter {
             case SealedDecl s -> sealed(s, indent);
             case ServiceDecl s -> service(s, indent);
             case HandlerDecl h -> handler(h, indent);
+            case DeciderDecl dd -> decider(dd, indent);
         }
     }
 
@@ -302,6 +313,56 @@ public final class JavaEmitter {
         out.append(indent).append("}\n");
     }
 
+    private void decider(DeciderDecl d, String indent) {
+        doc(d.doc(), List.of(), indent);
+        String commands = type(d.commandRoot());
+        String events = type(d.eventRoot());
+        out.append(indent).append("public final class ").append(d.name()).append(" implements ").append(type(DECIDER))
+                .append('<').append(commands).append(", ").append(events).append(", ").append(d.name()).append(".State> {\n");
+        String in = indent + "    ";
+        String body = in + "    ";
+        out.append(in).append(Regions.BEGIN).append("state\n");
+        out.append(in).append("/** What the rules need to know; add the components they decide on. */\n");
+        out.append(in).append("public record State() {\n").append(in).append("}\n");
+        out.append(in).append(Regions.END).append("state\n\n");
+        out.append(in).append(Regions.BEGIN).append("members\n").append(in).append(Regions.END).append("members\n\n");
+
+        out.append(in).append("@Override\n").append(in).append("public State initialState() {\n");
+        out.append(body).append(Regions.BEGIN).append("initialState\n");
+        out.append(body).append("return new State();\n");
+        out.append(body).append(Regions.END).append("initialState\n");
+        out.append(in).append("}\n\n");
+
+        String list = type(LIST);
+        out.append(in).append("@Override\n").append(in).append("public ").append(list).append('<').append(events)
+                .append("> decide(").append(commands).append(" command, State state) {\n");
+        out.append(body).append("switch (command) {\n");
+        for (ClassType c : d.commands()) {
+            String region = "decide." + c.names().getLast();
+            out.append(body).append("    case ").append(type(c)).append(" c -> {\n");
+            out.append(body).append("        ").append(Regions.BEGIN).append(region).append('\n');
+            out.append(body).append("        throw new UnsupportedOperationException(\"").append(d.name()).append('.')
+                    .append(region).append(" is not implemented yet\");\n");
+            out.append(body).append("        ").append(Regions.END).append(region).append('\n');
+            out.append(body).append("    }\n");
+        }
+        out.append(body).append("}\n").append(in).append("}\n\n");
+
+        out.append(in).append("@Override\n").append(in).append("public State evolve(State state, ").append(events)
+                .append(" event) {\n");
+        out.append(body).append("switch (event) {\n");
+        for (ClassType e : d.events()) {
+            String region = "evolve." + e.names().getLast();
+            out.append(body).append("    case ").append(type(e)).append(" e -> {\n");
+            out.append(body).append("        ").append(Regions.BEGIN).append(region).append('\n');
+            out.append(body).append("        return state;\n");
+            out.append(body).append("        ").append(Regions.END).append(region).append('\n');
+            out.append(body).append("    }\n");
+        }
+        out.append(body).append("}\n").append(in).append("}\n");
+        out.append(indent).append("}\n");
+    }
+
     // ------------------------------------------------------------------ javadoc
 
     private void doc(String text, List<String[]> params, String indent) {
@@ -334,6 +395,7 @@ public final class JavaEmitter {
             String continuation = line.startsWith("@param ") ? "       " : "";
             while (rest.length() > width) {
                 int cut = rest.lastIndexOf(' ', width);
+                while (cut > 0 && insideTag(rest, cut)) cut = rest.lastIndexOf(' ', cut - 1);
                 if (cut <= continuation.length()) break;
                 wrapped.add(rest.substring(0, cut));
                 rest = continuation + rest.substring(cut + 1);
@@ -341,6 +403,16 @@ public final class JavaEmitter {
             wrapped.add(rest);
         }
         return wrapped;
+    }
+
+    /** Whether position {@code at} is inside an inline tag such as {@code {@code x y}}. */
+    private static boolean insideTag(String text, int at) {
+        int depth = 0;
+        for (int i = 0; i < at; i++) {
+            if (text.charAt(i) == '{') depth++;
+            else if (text.charAt(i) == '}' && depth > 0) depth--;
+        }
+        return depth > 0;
     }
 
     /** A Java string literal of any text. */

@@ -58,6 +58,9 @@ import java.util.stream.Stream;
  *   <li>A service becomes an interface of the same name with one method per rpc (taking the
  *       {@code CommandMessage} of the request, returning the response) and {@code registerOn(CommandBus.Builder)},
  *       plus a handler skeleton {@code <Service>Handler} whose method bodies are editable regions.</li>
+ *   <li>A file with commands and events also gets an aggregate skeleton {@code <File>Decider}, a
+ *       {@code Decider<<File>Command, <File>Event, State>} with one region per command in {@code decide}, one per
+ *       event in {@code evolve}, and the state record in a region.</li>
  *   <li>Java package: {@code java_package}, else {@code package}. With {@code java_multiple_files = true}
  *       every type gets its own file; without it they are nested in the outer class ({@code java_outer_classname},
  *       else the file name in UpperCamelCase, {@code OuterClass} added when that clashes).</li>
@@ -280,10 +283,18 @@ public final class ProtoReader {
         List<Decl> decls = new ArrayList<>();
         List<String> commands = new ArrayList<>();
         List<String> events = new ArrayList<>();
+        List<ClassType> commandTypes = new ArrayList<>();
+        List<ClassType> eventTypes = new ArrayList<>();
         for (Type t : f.getTypes()) {
             Mapped m = types.get(t.getType().toString());
-            if (m.role() == Role.COMMAND) commands.add(m.type().names().getLast());
-            if (m.role() == Role.EVENT) events.add(m.type().names().getLast());
+            if (m.role() == Role.COMMAND) {
+                commands.add(m.type().names().getLast());
+                commandTypes.add(m.type());
+            }
+            if (m.role() == Role.EVENT) {
+                events.add(m.type().names().getLast());
+                eventTypes.add(m.type());
+            }
         }
         String commandGroup = layout.groupBase() + "Command";
         String eventGroup = layout.groupBase() + "Event";
@@ -304,12 +315,25 @@ public final class ProtoReader {
                     "Handles the operations of {@link " + service + "}. A skeleton: write code only between the facta:begin"
                             + " and facta:end lines, which regeneration keeps.", service, rpcs)), null, null, true));
         }
+        String deciderName = null;
+        if (!commands.isEmpty() && !events.isEmpty()) {
+            deciderName = layout.groupBase() + "Decider";
+            skeletons.add(new Unit(layout.pkg(), deciderName, layout.source(), List.of(new CodeModel.DeciderDecl(deciderName,
+                    "The rules of the aggregate whose commands and events " + f.getLocation().getPath() + " defines, as a"
+                            + " decider: {@code decide} checks a command against the state and returns the events it causes"
+                            + " (or throws {@code DomainRuleViolation}); {@code evolve} applies one event. A skeleton: write"
+                            + " code only between the facta:begin and facta:end lines, which regeneration keeps; a new"
+                            + " command or event adds its case.",
+                    nestedIn(layout, commandGroup), nestedIn(layout, eventGroup), commandTypes, eventTypes)), null, null, true));
+        }
         Set<String> declared = new HashSet<>();
+        if (deciderName != null) declared.add(deciderName);
+        for (Service s : f.getServices()) declared.add(s.name() + "Handler");
         for (Decl d : decls) {
             if (!declared.add(d.name()) || d.name().equals(layout.holder())) {
                 throw new CodegenException(CodegenException.Kind.NAME_CLASH, f.getLocation().getPath(), "'" + d.name()
                         + "' is declared twice in " + f.getLocation().getPath()
-                        + " (a message, enum or service named like a generated interface?); rename it");
+                        + " (a message, enum or service named like a generated type?); rename it");
             }
         }
         if (layout.holder() != null) {
@@ -318,6 +342,10 @@ public final class ProtoReader {
         } else {
             for (Decl d : decls) models.add(new Unit(layout.pkg(), d.name(), layout.source(), List.of(d), null, null, false));
         }
+    }
+
+    private static ClassType nestedIn(Layout layout, String name) {
+        return new ClassType(layout.pkg(), layout.holder() == null ? List.of(name) : List.of(layout.holder(), name));
     }
 
     private Decl decl(Type t, String commandGroup, String eventGroup) {

@@ -167,6 +167,45 @@ class ProtoCodegenTest {
     }
 
     @Test
+    void the_decider_skeleton_gains_a_case_for_a_new_event_and_keeps_the_rules_written_in_it() throws Exception {
+        generate();
+        Path decider = skeletons.resolve("com/example/shop/orders/OrdersDecider.java");
+        String skeleton = Files.readString(decider);
+        assertThat(skeleton).contains("public final class OrdersDecider implements Decider<OrdersCommand, OrdersEvent, OrdersDecider.State> {")
+                .contains("case PlaceOrder c -> {").contains("case OrderCancelled e -> {");
+        Files.writeString(decider, skeleton
+                .replace("    public record State() {\n    }", "    public record State(String status) {\n    }")
+                .replace("        return new State();", "        return new State(\"new\");")
+                .replace("throw new UnsupportedOperationException(\"OrdersDecider.decide.PlaceOrder is not implemented yet\");",
+                        "if (!state.status().equals(\"new\")) throw new dev.facta.aggregate.DomainRuleViolation(\"already placed\");\n"
+                                + "                return List.of(new OrderPlaced(c.orderId(), c.customerId(), c.lines(), null, null,"
+                                + " OrderStatus.ORDER_STATUS_OPEN, null, null, null, null, null));")
+                .replace("            case OrderPlaced e -> {\n                // facta:begin evolve.OrderPlaced\n                return state;",
+                        "            case OrderPlaced e -> {\n                // facta:begin evolve.OrderPlaced\n                return new State(\"open\");"));
+
+        Path proto = protos.resolve("shop/orders/orders.proto");
+        Files.writeString(proto, Files.readString(proto) + "\n// facta:event\nmessage OrderShipped {\n  string order_id = 1;\n}\n");
+        GeneratedFiles.Report report = generate();
+        assertThat(report.updated()).contains(decider, orders("OrdersEvent"));
+        assertThat(Files.readString(decider)).contains("// facta:begin evolve.OrderShipped").contains("return new State(\"open\");")
+                .contains("public record State(String status) {");
+
+        try (URLClassLoader loader = JavaSources.compile(dir.resolve("classes"), out, skeletons)) {
+            @SuppressWarnings("unchecked")
+            dev.facta.aggregate.Decider<Object, Object, Object> rules = (dev.facta.aggregate.Decider<Object, Object, Object>)
+                    loader.loadClass("com.example.shop.orders.OrdersDecider").getConstructor().newInstance();
+            Object place = construct(loader.loadClass("com.example.shop.orders.PlaceOrder"), "o-1", "c-1", List.of());
+            List<Object> events = rules.decide(place, rules.initialState());
+            assertThat(events).singleElement().extracting(Object::toString).asString().startsWith("OrderPlaced[orderId=o-1, customerId=c-1");
+            Object placed = rules.replay(events);
+            assertThat(placed.toString()).isEqualTo("State[status=open]");
+            assertThatThrownBy(() -> rules.decide(place, placed)).hasMessage("already placed");
+            Object shipped = construct(loader.loadClass("com.example.shop.orders.OrderShipped"), "o-1");
+            assertThat(rules.evolve(placed, shipped)).isEqualTo(placed);
+        }
+    }
+
+    @Test
     void an_edit_outside_the_regions_stops_regeneration_and_nothing_is_written() throws Exception {
         generate();
         Path placed = orders("OrderPlaced");
@@ -300,7 +339,7 @@ class ProtoCodegenTest {
                 """);
         GeneratedFiles.Report report = Codegen.proto(List.of(single), List.of(), new Codegen.Options(out, null, false, true));
         assertThat(report.created()).containsExactlyInAnyOrder(out.resolve("parcels/v1/ParcelTracking.java"),
-                out.resolve("parcels/v1/ParcelsHandler.java"));
+                out.resolve("parcels/v1/ParcelsHandler.java"), out.resolve("parcels/v1/ParcelTrackingDecider.java"));
         assertThat(Files.readString(out.resolve("parcels/v1/ParcelTracking.java")))
                 .contains("public final class ParcelTracking {")
                 .contains("public sealed interface ParcelTrackingEvent permits ParcelRegistered {")

@@ -28,7 +28,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The code facta:generate made in this build, with the handler's hand-written regions, on a real command bus and store. */
+/**
+ * The code facta:generate made in this build, with the hand-written regions of the handler and the decider, on a real
+ * command bus and event store.
+ */
 class StockCodegenTest {
 
     private final Clock clock = Clock.fixed(Instant.parse("2026-11-23T09:00:00Z"), ZoneOffset.UTC);
@@ -68,6 +71,8 @@ class StockCodegenTest {
         assertThat(Files.readString(generated)).contains("// facta:generated from=proto:stock/stock.proto hash=");
         assertThat(StockReceived.class.getInterfaces()).extracting(Class::getSimpleName).containsExactly("StockEvent");
         assertThat(Files.readString(Path.of("src/main/java/dev/facta/examples/codegen/stock/StockHandler.java")))
-                .contains("// facta:begin receive").contains("append(c.sku(), new StockReceived(c.sku(), c.quantity(), clock.instant()));");
+                .contains("// facta:begin receive").contains("repository.handle(c.sku(), c)");
+        assertThat(Files.readString(Path.of("src/main/java/dev/facta/examples/codegen/stock/StockDecider.java")))
+                .contains("// facta:begin decide.ShipStock").contains("return new State(state.onHand() - e.quantity());");
     }
 }

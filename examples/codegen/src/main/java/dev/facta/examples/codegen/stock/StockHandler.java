@@ -6,17 +6,12 @@ package dev.facta.examples.codegen.stock;
 import dev.facta.command.CommandMessage;
 
 // facta:begin imports
-import dev.facta.aggregate.DomainRuleViolation;
+import dev.facta.aggregate.DeciderRepository;
 import dev.facta.jackson.EventTypeRegistry;
 import dev.facta.jackson.JacksonEventSerializer;
-import dev.facta.serialization.SerializedEvent;
-import dev.facta.store.EventData;
 import dev.facta.store.EventStore;
-import dev.facta.store.ExpectedVersion;
-import dev.facta.store.RecordedEvent;
 import dev.facta.store.StreamId;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 // facta:end imports
 
@@ -30,33 +25,19 @@ public class StockHandler implements Stock {
     public static final JacksonEventSerializer SERIALIZER =
             new JacksonEventSerializer(EventTypeRegistry.builder().registerSealed(StockEvent.class).build());
 
-    private final EventStore store;
-    private final Clock clock;
+    /** Stock streams are named {@code stock-<sku>}. */
+    public static final String CATEGORY = "stock";
 
+    private final DeciderRepository<StockCommand, StockEvent, StockDecider.State> repository;
+
+    /** Handles stock commands with {@link StockDecider}'s rules on {@code store}. */
     public StockHandler(EventStore store, Clock clock) {
-        this.store = store;
-        this.clock = clock;
+        this.repository = DeciderRepository.builder(store, new StockDecider(clock), SERIALIZER, StockEvent.class, CATEGORY).build();
     }
 
     /** The stream of one SKU's stock movements. */
     public static StreamId stream(String sku) {
-        return StreamId.of("stock", sku);
-    }
-
-    private long onHand(String sku) {
-        long onHand = 0;
-        for (RecordedEvent e : store.readStream(stream(sku))) {
-            switch ((StockEvent) SERIALIZER.deserialize(e.type(), e.data())) {
-                case StockReceived r -> onHand += r.quantity();
-                case StockShipped s -> onHand -= s.quantity();
-            }
-        }
-        return onHand;
-    }
-
-    private void append(String sku, StockEvent event) {
-        SerializedEvent s = SERIALIZER.serialize(event);
-        store.append(stream(sku), ExpectedVersion.any(), EventData.of(s.type(), new String(s.data(), StandardCharsets.UTF_8)));
+        return StreamId.of(CATEGORY, sku);
     }
     // facta:end members
 
@@ -64,21 +45,14 @@ public class StockHandler implements Stock {
     public StockLevel receive(CommandMessage<ReceiveStock> command) throws Exception {
         // facta:begin receive
         ReceiveStock c = command.payload();
-        if (c.quantity() <= 0) throw new DomainRuleViolation("receive a positive quantity, not " + c.quantity());
-        append(c.sku(), new StockReceived(c.sku(), c.quantity(), clock.instant()));
-        return new StockLevel(c.sku(), onHand(c.sku()));
+        return new StockLevel(c.sku(), repository.handle(c.sku(), c).state().onHand());
         // facta:end receive
     }
 
     @Override
     public void ship(CommandMessage<ShipStock> command) throws Exception {
         // facta:begin ship
-        ShipStock c = command.payload();
-        long onHand = onHand(c.sku());
-        if (c.quantity() > onHand) {
-            throw new DomainRuleViolation("cannot ship " + c.quantity() + " of " + c.sku() + ": " + onHand + " on hand");
-        }
-        append(c.sku(), new StockShipped(c.sku(), c.quantity(), c.orderId(), clock.instant()));
+        repository.handle(command.payload().sku(), command.payload());
         // facta:end ship
     }
 }
