@@ -29,8 +29,8 @@ import java.util.stream.Stream;
 
 /**
  * Reads JSON Schema files (a draft 2020-12 subset) into the {@link CodeModel}: each file's root object
- * schema becomes a record named by its {@code title} (else the file name), each entry of {@code $defs}
- * a record or enum of its own; {@code properties} become components, {@code required} ones may be
+ * schema becomes a record named by its {@code title} (else the file name), unless the file only holds
+ * {@code $defs}; each entry of {@code $defs} a record or enum of its own; {@code properties} become components, {@code required} ones may be
  * primitives, the others are nullable; inline objects and enums become nested types. Supported:
  * {@code type} object, string (formats date-time, date, duration, uuid, uri), integer (format int32),
  * number (formats float, decimal), boolean, array ({@code items}), {@code ["T", "null"]}, {@code enum} of
@@ -92,11 +92,13 @@ public final class JsonSchemaReader {
         for (Map.Entry<String, JsonNode> e : files.entrySet()) {
             String file = e.getKey();
             JsonNode root = e.getValue();
-            String rootName = root.hasNonNull("title") ? Names.upperCamel(root.get("title").asString())
-                    : Names.upperCamel(Path.of(file).getFileName().toString().replaceFirst("(\\.schema)?\\.json$", ""));
-            claim(javaNames, Names.checkType(rootName, file), file);
-            named.put(file, new ClassType(pkg, List.of(rootName)));
             JsonNode defs = defs(root);
+            if (definesRootType(root, defs)) {
+                String rootName = root.hasNonNull("title") ? Names.upperCamel(root.get("title").asString())
+                        : Names.upperCamel(Path.of(file).getFileName().toString().replaceFirst("(\\.schema)?\\.json$", ""));
+                claim(javaNames, Names.checkType(rootName, file), file);
+                named.put(file, new ClassType(pkg, List.of(rootName)));
+            }
             if (defs != null) {
                 for (String def : defs.propertyNames()) {
                     String name = Names.checkType(Names.upperCamel(def), file + "#/$defs/" + def);
@@ -113,8 +115,10 @@ public final class JsonSchemaReader {
             sources.add(source);
             JsonNode root = e.getValue();
             ClassType rootType = named.get(file);
-            units.add(new Unit(pkg, rootType.topLevel(), source, List.of(decl(rootType.topLevel(), root, file, file + "#")),
-                    null, null, false));
+            if (rootType != null) {
+                units.add(new Unit(pkg, rootType.topLevel(), source, List.of(decl(rootType.topLevel(), root, file, file + "#")),
+                        null, null, false));
+            }
             JsonNode defs = defs(root);
             if (defs != null) {
                 for (String def : defs.propertyNames()) {
@@ -126,6 +130,12 @@ public final class JsonSchemaReader {
             }
         }
         return new SchemaModel(units, sources);
+    }
+
+    /** Whether a file's root is a type of its own, not only a holder of {@code $defs}. */
+    private static boolean definesRootType(JsonNode root, JsonNode defs) {
+        boolean typed = root.has("properties") || root.has("enum") || root.has("type") && !"object".equals(root.get("type").asString());
+        return typed || defs == null || defs.isEmpty();
     }
 
     private static void claim(Map<String, String> javaNames, String name, String where) {

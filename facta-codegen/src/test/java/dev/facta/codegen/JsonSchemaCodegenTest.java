@@ -51,8 +51,8 @@ class JsonSchemaCodegenTest {
     @Test
     void records_and_enums_compile_and_round_trip_through_the_facta_serializer() throws Exception {
         GeneratedFiles.Report report = generate();
-        assertThat(report.created()).containsExactlyInAnyOrder(file("CustomerRegistered"), file("Address"), file("Common"),
-                file("Amount"));
+        // common.schema.json only holds $defs, so it makes no type of its own
+        assertThat(report.created()).containsExactlyInAnyOrder(file("CustomerRegistered"), file("Address"), file("Amount"));
         assertThat(Files.readString(file("CustomerRegistered")))
                 .contains("A customer signed up.")
                 .contains("public record CustomerRegistered(\n        UUID customerId,\n        String email,\n"
@@ -95,7 +95,7 @@ class JsonSchemaCodegenTest {
                 "\"value\": {\"type\": \"number\", \"format\": \"decimal\"},\n        \"note\": {\"type\": \"string\"},"));
         GeneratedFiles.Report changed = generate();
         assertThat(changed.updated()).containsExactly(file("Amount"));
-        assertThat(changed.unchanged()).hasSize(3);
+        assertThat(changed.unchanged()).hasSize(2);
     }
 
     @Test
