@@ -85,7 +85,7 @@ public final class JsonSchemaReader {
                 throw new CodegenException(CodegenException.Kind.UNSUPPORTED, abs.toString(), "no such file or folder: " + abs);
             }
         }
-        if (paths.isEmpty()) throw new CodegenException(CodegenException.Kind.UNSUPPORTED, String.valueOf(inputs), "no .json schema files in " + inputs);
+        if (paths.isEmpty()) return new SchemaModel(List.of(), Set.of()); // empty folders: nothing to generate, stale files to delete
         for (Map.Entry<String, Path> e : paths.entrySet()) files.put(e.getKey(), parse(e.getKey(), e.getValue()));
         // names first, so references in any order resolve
         Map<String, String> javaNames = new LinkedHashMap<>();

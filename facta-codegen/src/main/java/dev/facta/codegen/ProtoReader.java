@@ -123,7 +123,8 @@ public final class ProtoReader {
     private ProtoModel load(List<Path> inputs, List<Path> importPaths) {
         List<Source> sources = sources(inputs, importPaths);
         if (sources.isEmpty()) {
-            throw new CodegenException(CodegenException.Kind.UNSUPPORTED, String.valueOf(inputs), "no .proto files in " + inputs);
+            // folders without schemas generate nothing; a run that owns its folder then deletes what they used to make
+            return new ProtoModel(List.of(), List.of(), Set.of());
         }
         Set<Path> roots = new java.util.LinkedHashSet<>();
         for (Path p : importPaths) roots.add(p.toAbsolutePath().normalize());

@@ -135,6 +135,20 @@ class GenerateMojoTest {
     }
 
     @Test
+    void an_emptied_schema_folder_removes_the_unedited_files_it_generated() throws Exception {
+        mojo.execute();
+        Path handler = base.resolve("src/main/java/shop/stock/StockHandler.java");
+        Files.writeString(handler, Files.readString(handler).replace(
+                "throw new UnsupportedOperationException(\"StockHandler.receive is not implemented yet\");", "return null;"));
+        Files.delete(base.resolve("src/main/proto/shop/stock.proto"));
+        mojo.execute();
+        assertThat(generated("shop/stock/StockReceived.java")).doesNotExist();
+        assertThat(base.resolve("src/main/java/shop/stock/StockDecider.java")).doesNotExist();
+        assertThat(handler).exists();
+        assertThat(generated("com/example/suppliers/Supplier.java")).exists();
+    }
+
+    @Test
     void skip_does_nothing() throws Exception {
         mojo.skip = true;
         mojo.execute();
