@@ -132,7 +132,7 @@ public final class GeneratedFiles {
                 keep = old.split() == null ? Map.of() : old.split().bodies();
             }
             String content = withHeader(unit.source(), Regions.merge(body, keep));
-            if (content.equals(existing)) {
+            if (content.equals(existing.replace("\r\n", "\n"))) { // a checkout with CRLF line ends is no change
                 unchanged.add(path);
             } else {
                 writes.put(path, content);
