@@ -294,7 +294,8 @@ final class GenerateCommand implements Callable<Integer> {
             "A message an rpc takes, or named *Command, or commented facta:command, is a command; one named *Event or"
                     + " commented facta:event is an event; the others are value records. Each file's commands and events"
                     + " implement the sealed interfaces <File>Command and <File>Event. A service becomes an interface with"
-                    + " registerOn(CommandBus.Builder) and a <Service>Handler skeleton whose method bodies are yours.",
+                    + " registerOn(CommandBus.Builder) and a <Service>Handler skeleton whose method bodies are yours; a file with"
+                    + " commands and events also gets a <File>Decider skeleton, one case per command and per event.",
             "Run again after changing the schema: only changed files are rewritten, code between facta:begin and facta:end is"
                     + " kept, files of removed messages are deleted unless edited. See docs/codegen.md."})
     static final class Proto implements Callable<Integer> {
@@ -305,7 +306,7 @@ final class GenerateCommand implements Callable<Integer> {
         @Option(names = "--proto-path", paramLabel = "DIR", description = "A folder where imports are looked up (repeatable).")
         List<Path> importPaths = new java.util.ArrayList<>();
 
-        @Option(names = "--skeletons", paramLabel = "DIR", description = "Where handler skeletons go (default: --out).")
+        @Option(names = "--skeletons", paramLabel = "DIR", description = "Where handler and decider skeletons go (default: --out).")
         Path skeletons;
 
         @picocli.CommandLine.Mixin
