@@ -110,16 +110,9 @@ final class AppEndpoints {
 
     private void command(Context ctx) {
         String name = ctx.pathParam("name");
-        CommandRoute route = commands.get(name);
-        if (route == null) {
-            throw ApiException.notFound("unknown_command", "this server takes no command named '" + clip(name) + "'; it takes "
-                    + commands.keySet());
-        }
+        CommandRoute route = lookup(commands, name, "command");
         FactaServer.Scope scope = server.scope(ctx);
-        if (!mayWrite(scope.access(), route.categories())) {
-            throw new ApiException(403, "forbidden", "command " + name + " writes " + describe(route.categories())
-                    + ": it needs a token with write rights on " + (route.categories().isEmpty() ? "them" : "every stream of each"));
-        }
+        require(mayWrite(scope.access(), route.categories()), "command " + name, "write", route.categories());
         Object command = bind(ctx, route.type(), "the body of command " + name);
         String key = headerValue(ctx, IDEMPOTENCY_KEY);
         String correlation = headerValue(ctx, CORRELATION_ID);
@@ -142,16 +135,9 @@ final class AppEndpoints {
 
     private void query(Context ctx) {
         String name = ctx.pathParam("name");
-        QueryRoute route = queries.get(name);
-        if (route == null) {
-            throw ApiException.notFound("unknown_query", "this server answers no query named '" + clip(name) + "'; it answers "
-                    + queries.keySet());
-        }
+        QueryRoute route = lookup(queries, name, "query");
         FactaServer.Scope scope = server.scope(ctx);
-        if (!mayRead(scope.access(), route.categories())) {
-            throw new ApiException(403, "forbidden", "query " + name + " reads " + describe(route.categories())
-                    + ": it needs a token with read rights on " + (route.categories().isEmpty() ? "them" : "every stream of each"));
-        }
+        require(mayRead(scope.access(), route.categories()), "query " + name, "read", route.categories());
         Object query = bind(ctx, route.type(), "the body of query " + name);
         Object result = unwrap(run(scope.tenant(), () -> route.bus().query(query), "query " + name));
         if (result == null) {
@@ -181,8 +167,22 @@ final class AppEndpoints {
         return true;
     }
 
-    private static String describe(List<String> categories) {
-        return categories.isEmpty() ? "any stream" : "the categories " + categories;
+    /** The registered command or query of that name; 404 {@code unknown_command} / {@code unknown_query} otherwise. */
+    private static <R> R lookup(Map<String, R> routes, String name, String kind) {
+        R route = routes.get(name);
+        if (route == null) {
+            throw ApiException.notFound("unknown_" + kind, "this server has no " + kind + " named '" + clip(name) + "'; it has "
+                    + routes.keySet());
+        }
+        return route;
+    }
+
+    /** Refuses with 403 unless the caller has the right on the endpoint's categories. */
+    private static void require(boolean allowed, String endpoint, String right, List<String> categories) {
+        if (allowed) return;
+        throw new ApiException(403, "forbidden", endpoint + " " + (right.equals("write") ? "writes " : "reads ")
+                + (categories.isEmpty() ? "any stream" : "the categories " + categories) + ": it needs a token with " + right
+                + " rights on " + (categories.isEmpty() ? "every stream" : "every stream of each"));
     }
 
     // ------------------------------------------------------------------ bodies
