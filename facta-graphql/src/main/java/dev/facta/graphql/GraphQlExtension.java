@@ -20,9 +20,6 @@ import graphql.schema.GraphQLSchema;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.util.component.LifeCycle;
 import org.reactivestreams.Publisher;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
@@ -76,7 +73,6 @@ public final class GraphQlExtension implements ServerExtension {
     private volatile LiveFeeds feeds;
     private volatile Host host;
     private AutoCloseable accessWatch;
-    private final Set<Server> hooked = ConcurrentHashMap.newKeySet();
     private final Set<String> allowedOrigins = ConcurrentHashMap.newKeySet();
 
     /** With the {@link GraphQlLimits#DEFAULT default limits}. */
@@ -149,6 +145,50 @@ public final class GraphQlExtension implements ServerExtension {
                 }
             });
         });
+    }
+
+    /** {@code /graphql} in the server's OpenAPI document: queries over GET and POST, subscriptions over WebSocket. */
+    @Override
+    public void describe(tools.jackson.databind.node.ObjectNode paths) {
+        tools.jackson.databind.node.ObjectNode item = paths.putObject(PATH);
+        String common = "GraphQL over HTTP: the read models as queries (the schema by introspection). Needs a caller that"
+                + " reads every stream; answers {data, errors}. The same path upgrades to a WebSocket for subscriptions"
+                + " (graphql-transport-ws).";
+        for (String method : new String[]{"get", "post"}) {
+            tools.jackson.databind.node.ObjectNode op = item.putObject(method);
+            op.putArray("tags").add("graphql");
+            op.put("summary", method.equals("get")
+                    ? "Run a GraphQL query given as query parameters" : "Run a GraphQL query").put("description", common);
+            op.putArray("parameters").addObject().put("$ref", "#/components/parameters/Tenant");
+            if (method.equals("get")) {
+                for (String p : new String[]{"query", "operationName", "variables"}) {
+                    tools.jackson.databind.node.ObjectNode param = ((tools.jackson.databind.node.ArrayNode) op.get("parameters")).addObject();
+                    param.put("name", p).put("in", "query").put("required", p.equals("query"));
+                    param.putObject("schema").put("type", "string");
+                }
+            } else {
+                tools.jackson.databind.node.ObjectNode body = op.putObject("requestBody").put("required", true)
+                        .putObject("content").putObject("application/json").putObject("schema").put("type", "object");
+                body.putArray("required").add("query");
+                tools.jackson.databind.node.ObjectNode props = body.putObject("properties");
+                props.putObject("query").put("type", "string");
+                props.putObject("operationName").put("type", "string");
+                props.putObject("variables").put("type", "object");
+            }
+            tools.jackson.databind.node.ObjectNode responses = op.putObject("responses");
+            responses.putObject("200").put("description", "The result: data, and errors for a query that ran in part or not at all")
+                    .putObject("content").putObject("application/json").putObject("schema").put("type", "object");
+            responses.putObject("400").put("$ref", "#/components/responses/BadRequest");
+            responses.putObject("401").put("$ref", "#/components/responses/Unauthorized");
+            responses.putObject("403").put("$ref", "#/components/responses/Forbidden");
+            responses.putObject("404").put("$ref", "#/components/responses/NotFound");
+        }
+    }
+
+    /** The server starts shutting down: every connection ends with a {@code shutdown} error while it can still be sent. */
+    @Override
+    public void shutdown() {
+        endAll();
     }
 
     @Override
@@ -309,7 +349,6 @@ public final class GraphQlExtension implements ServerExtension {
             throw new ApiException(403, "forbidden", "WebSocket connections from pages of " + abbreviate(origin, 80)
                     + " are not allowed here (GraphQlExtension.allowOrigins)");
         }
-        hookShutdown(ctx);
         try {
             ServerContext sc = host.context(ctx);
             readableProjections(sc);
@@ -331,27 +370,6 @@ public final class GraphQlExtension implements ServerExtension {
 
     static String abbreviate(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max - 3) + "...";
-    }
-
-    /**
-     * Ends live subscriptions before Jetty stops, so that each one gets its error message: the server
-     * stops its Jetty after it stopped taking requests, and that would drop the sockets without a word.
-     */
-    private void hookShutdown(Context ctx) {
-        try {
-            ServletContextHandler handler = ServletContextHandler.getServletContextHandler(ctx.req().getServletContext());
-            Server server = handler == null ? null : handler.getServer();
-            if (server != null && hooked.add(server)) {
-                server.addEventListener(new LifeCycle.Listener() {
-                    @Override
-                    public void lifeCycleStopping(LifeCycle event) {
-                        endAll();
-                    }
-                });
-            }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "no shutdown hook on this server's Jetty", e);
-        }
     }
 
     /** Ends every connection for the shutdown and waits a little for their close handshakes. */

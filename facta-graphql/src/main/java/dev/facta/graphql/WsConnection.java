@@ -7,8 +7,6 @@ import dev.facta.server.FactaServer;
 import dev.facta.server.ServerContext;
 import graphql.ExecutionResult;
 import graphql.GraphQLError;
-import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
 import io.javalin.websocket.WsContext;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -17,10 +15,8 @@ import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 import tools.jackson.databind.JsonNode;
 
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,7 +44,6 @@ final class WsConnection implements LiveFeeds.Owner, Reads.Live {
     private final WsContext ws;
     private final Session session;
     private final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    private final Map<String, String> cookies;
     private final Map<String, List<String>> queryParams;
     private final Map<String, Operation> operations = new ConcurrentHashMap<>();
     private final AtomicInteger outstanding = new AtomicInteger();
@@ -64,7 +59,6 @@ final class WsConnection implements LiveFeeds.Owner, Reads.Live {
         this.ws = ws;
         this.session = ws.session;
         this.headers.putAll(ws.headerMap());
-        this.cookies = Map.copyOf(ws.cookieMap());
         this.queryParams = Map.copyOf(ws.queryParamMap());
         if (upgrade != null) {
             this.scope = upgrade.context();
@@ -135,7 +129,7 @@ final class WsConnection implements LiveFeeds.Owner, Reads.Live {
         }
         if (scope == null) {
             try {
-                ServerContext sc = extension.host().context(payloadContext(payload));
+                ServerContext sc = payloadScope(payload);
                 ProjectionStore ps = GraphQlExtension.readableProjections(sc);
                 scope = sc;
                 projections = ps;
@@ -205,41 +199,24 @@ final class WsConnection implements LiveFeeds.Owner, Reads.Live {
         }
     }
 
-    /** A context for the server's auth that carries the upgrade's headers plus what connection_init's payload adds. */
-    private Context payloadContext(JsonNode payload) {
-        Map<String, String> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        h.putAll(headers);
+    /**
+     * The caller's scope from connection_init's payload (browsers cannot set headers on a WebSocket):
+     * its token, and its tenant or else the upgrade's tenant header or parameter.
+     */
+    private ServerContext payloadScope(JsonNode payload) {
+        String token = null;
+        String tenant = null;
         if (payload != null && payload.isObject()) {
-            String token = text(payload, "Authorization", "authorization", "token", "authToken");
-            if (token != null) h.put("Authorization", token.regionMatches(true, 0, "Bearer ", 0, 7) ? token : "Bearer " + token);
-            String tenant = text(payload, FactaServer.TENANT_HEADER, "tenant");
-            if (tenant != null) h.put(FactaServer.TENANT_HEADER, tenant);
+            token = text(payload, "Authorization", "authorization", "token", "authToken");
+            if (token != null && token.regionMatches(true, 0, "Bearer ", 0, 7)) token = token.substring(7);
+            tenant = text(payload, FactaServer.TENANT_HEADER, "tenant");
         }
-        Map<String, Object> attributes = new HashMap<>();
-        return (Context) Proxy.newProxyInstance(Context.class.getClassLoader(), new Class<?>[]{Context.class}, (proxy, method, args) ->
-                switch (method.getName()) {
-                    case "header" -> args != null && args.length == 1 ? h.get((String) args[0]) : unsupported(method.getName());
-                    case "cookie" -> args != null && args.length == 1 ? cookies.get((String) args[0]) : unsupported(method.getName());
-                    case "queryParam" -> {
-                        List<String> values = queryParams.get((String) args[0]);
-                        yield values == null || values.isEmpty() ? null : values.getFirst();
-                    }
-                    case "attribute" -> {
-                        if (args.length == 1) yield attributes.get((String) args[0]);
-                        attributes.put((String) args[0], args[1]);
-                        yield null;
-                    }
-                    case "method" -> HandlerType.GET;
-                    case "path" -> GraphQlExtension.PATH;
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "equals" -> proxy == args[0];
-                    case "toString" -> "connection_init of a GraphQL WebSocket";
-                    default -> unsupported(method.getName());
-                });
-    }
-
-    private static Object unsupported(String name) {
-        throw new UnsupportedOperationException("a GraphQL WebSocket's connection_init has no " + name);
+        if (tenant == null) tenant = headers.get(FactaServer.TENANT_HEADER);
+        if (tenant == null) {
+            List<String> values = queryParams.get("tenant");
+            tenant = values == null || values.isEmpty() ? null : values.getFirst();
+        }
+        return extension.host().context(token, tenant);
     }
 
     private static String text(JsonNode payload, String... names) {

@@ -65,6 +65,11 @@ final class GraphQlClient {
         return send(request(URI.create(base + "/graphql?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8))).GET().build());
     }
 
+    /** GET of another path of the server, such as {@code /openapi.json}. */
+    Response getPath(String path) {
+        return send(request(URI.create(base + path)).GET().build());
+    }
+
     private HttpRequest.Builder request(URI uri) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20));
         if (token != null) b.header("Authorization", "Bearer " + token);

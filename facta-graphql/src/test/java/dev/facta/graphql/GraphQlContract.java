@@ -142,6 +142,16 @@ abstract class GraphQlContract {
     }
 
     @Test
+    void the_servers_openapi_document_describes_graphql() {
+        GraphQlClient.Response doc = reader.getPath("/openapi.json");
+        assertThat(doc.status()).isEqualTo(200);
+        JsonNode path = doc.body().at("/paths/~1graphql");
+        assertThat(path.has("get")).as(path.toString()).isTrue();
+        assertThat(path.at("/post/requestBody/content/application~1json/schema/required/0").asString()).isEqualTo("query");
+        assertThat(path.toString()).doesNotContain("x-facta-undescribed");
+    }
+
+    @Test
     void refuses_callers_without_token_or_without_every_read_right() {
         GraphQlClient.Response none = anonymous.post("{ orders { totalCount } }");
         assertThat(none.status()).isEqualTo(401);

@@ -282,6 +282,15 @@ public final class FactaServer implements AutoCloseable {
             }
 
             @Override
+            public ServerContext context(String bearerToken, String tenant) {
+                Caller caller = !auth.required() ? Caller.OPEN
+                        : bearerToken == null ? null : auth.byToken(bearerToken.trim()).orElse(null);
+                if (caller == null) throw ApiRoutes.unauthorized();
+                Scope s = scope(caller, tenant, false);
+                return context.scoped(s.events(), s.projections(), s.access());
+            }
+
+            @Override
             public String tenant(Context ctx) {
                 return scope(ctx).tenant();
             }
@@ -389,15 +398,23 @@ public final class FactaServer implements AutoCloseable {
         Scope s = ctx.attribute(SCOPE);
         if (s != null) return s;
         Caller caller = caller(ctx);
+        s = scope(caller, tenants == null ? null : namedTenant(ctx), writes(ctx));
+        ctx.attribute(SCOPE, s);
+        return s;
+    }
+
+    /** The scope of a caller that named a tenant (or not, null), for a read or a write (which may provision it). */
+    private Scope scope(Caller caller, String named, boolean writes) {
+        Scope s;
         if (tenants == null) {
             Access access = caller.in(null);
             s = new Scope(null, caller, GrantedEventStore.wrap(events, access), Optional.ofNullable(projections), access);
         } else {
-            String tenant = tenantOf(ctx, caller);
+            String tenant = tenantOf(named, caller);
             TenantStore ts;
             try {
                 // reading never creates a tenant: only writes provision one (when the store provisions on first use)
-                if (!writes(ctx) && !knownTenants.contains(tenant) && !tenants.tenants().contains(tenant)) {
+                if (!writes && !knownTenants.contains(tenant) && !tenants.tenants().contains(tenant)) {
                     throw new UnknownTenantException(tenant);
                 }
                 ts = tenants.forTenant(tenant);
@@ -408,7 +425,6 @@ public final class FactaServer implements AutoCloseable {
             Access access = caller.in(tenant);
             s = new Scope(tenant, caller, GrantedEventStore.wrap(tenantEvents(ts), access), Optional.of(ts.projections()), access);
         }
-        ctx.attribute(SCOPE, s);
         return s;
     }
 
@@ -498,14 +514,18 @@ public final class FactaServer implements AutoCloseable {
         return appendCheck != AppendRequest.DataCheck.NONE;
     }
 
-    /** The tenant a request names (header or query parameter) or the token's only tenant. */
-    private static String tenantOf(Context ctx, Caller caller) {
+    /** The tenant a request names (header or query parameter), or null. */
+    private static String namedTenant(Context ctx) {
         String header = ctx.header(TENANT_HEADER);
         String query = ctx.queryParam("tenant");
         if (header != null && query != null && !header.equals(query)) {
             throw ApiException.badRequest("the " + TENANT_HEADER + " header and the tenant parameter name different tenants");
         }
-        String tenant = header != null ? header : query;
+        return header != null ? header : query;
+    }
+
+    /** The tenant named (null or empty: the token's only tenant), checked against the caller's tenants. */
+    private static String tenantOf(String tenant, Caller caller) {
         if (tenant == null || tenant.isEmpty()) {
             return caller.onlyTenant().orElseThrow(() -> new ApiException(400, "tenant_required", "this server serves several tenants:"
                     + " name one with the " + TENANT_HEADER + " header (or the tenant query parameter)"));
@@ -626,6 +646,13 @@ public final class FactaServer implements AutoCloseable {
         }
         for (SseStream s : streams) {
             s.shutdown();
+        }
+        for (ServerExtension extension : extensions) {
+            try {
+                extension.shutdown();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "shutting down a server extension failed", e);
+            }
         }
         long deadline = System.nanoTime() + shutdownTimeout.toNanos();
         synchronized (streams) {

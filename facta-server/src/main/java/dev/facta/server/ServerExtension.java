@@ -27,6 +27,14 @@ public interface ServerExtension extends AutoCloseable {
     default void describe(tools.jackson.databind.node.ObjectNode paths) {
     }
 
+    /**
+     * Called once when the server starts shutting down, while connections are still open (as live
+     * subscriptions get their {@code shutdown} event): end long-lived connections here, with a last
+     * message, within the server's shutdown timeout. The default does nothing.
+     */
+    default void shutdown() {
+    }
+
     /** Called once when the server closes, after its routes stopped taking requests. */
     @Override
     default void close() {
@@ -43,6 +51,17 @@ public interface ServerExtension extends AutoCloseable {
          *                      {@code forbidden}, 404 {@code tenant_not_found}
          */
         ServerContext context(Context ctx);
+
+        /**
+         * The scope of a caller that presents its credentials outside an HTTP request, such as in the
+         * first message of a WebSocket connection: the bearer token (null: none, which only a server
+         * without tokens accepts) and the tenant (null: the token's only tenant), checked exactly as
+         * the {@code Authorization} and {@value FactaServer#TENANT_HEADER} headers of a request that
+         * reads would be.
+         *
+         * @throws ApiException as {@link #context(Context)}
+         */
+        ServerContext context(String bearerToken, String tenant);
 
         /** The request's tenant, or null on a server for one store. */
         String tenant(Context ctx);
