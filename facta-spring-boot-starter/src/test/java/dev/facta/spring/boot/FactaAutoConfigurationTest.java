@@ -217,21 +217,32 @@ class FactaAutoConfigurationTest {
         });
     }
 
-    @Test
-    void a_data_source_bean_carries_the_postgres_store_and_a_before_commit_bean_writes_in_the_append_transaction() throws Exception {
-        String admin = "jdbc:postgresql://127.0.0.1:5432/postgres";
-        try (Connection c = DriverManager.getConnection(admin, "postgres", "")) {
+    private static final String ADMIN = "jdbc:postgresql://127.0.0.1:5432/postgres";
+
+    /** A fresh schema name on the local PostgreSQL; the test is skipped, saying why, when there is none. */
+    private static String newSchemaName() {
+        try (Connection c = DriverManager.getConnection(ADMIN, "postgres", "")) {
             c.isValid(1);
         } catch (Exception e) {
             System.out.println("PostgreSQL test skipped: no server at 127.0.0.1:5432 (" + e.getMessage() + ")");
             Assumptions.abort("no PostgreSQL at 127.0.0.1:5432");
         }
-        String schema = "facta_spring_" + UUID.randomUUID().toString().substring(0, 8);
+        return "facta_spring_" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** The application's pool; the store leaves search_path alone, so the DataSource points it at the schema. */
+    private static HikariDataSource dataSource(String schema) {
         HikariDataSource ds = new HikariDataSource();
-        // the store leaves search_path alone: the application's DataSource points it at the schema
-        ds.setJdbcUrl(admin + "?currentSchema=" + schema);
+        ds.setJdbcUrl(ADMIN + "?currentSchema=" + schema);
         ds.setUsername("postgres");
         ds.setMaximumPoolSize(4);
+        return ds;
+    }
+
+    @Test
+    void a_data_source_bean_carries_the_postgres_store_and_a_before_commit_bean_writes_in_the_append_transaction() throws Exception {
+        String schema = newSchemaName();
+        HikariDataSource ds = dataSource(schema);
         try (ds) {
             try (Connection c = ds.getConnection()) {
                 c.createStatement().execute("CREATE SCHEMA " + schema);
@@ -263,7 +274,7 @@ class FactaAutoConfigurationTest {
                         }
                     });
         } finally {
-            try (Connection c = DriverManager.getConnection(admin, "postgres", "")) {
+            try (Connection c = DriverManager.getConnection(ADMIN, "postgres", "")) {
                 c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             }
         }
@@ -271,18 +282,8 @@ class FactaAutoConfigurationTest {
 
     @Test
     void appends_inside_a_spring_transaction_commit_and_roll_back_with_it() throws Exception {
-        String admin = "jdbc:postgresql://127.0.0.1:5432/postgres";
-        try (Connection c = DriverManager.getConnection(admin, "postgres", "")) {
-            c.isValid(1);
-        } catch (Exception e) {
-            System.out.println("PostgreSQL test skipped: no server at 127.0.0.1:5432 (" + e.getMessage() + ")");
-            Assumptions.abort("no PostgreSQL at 127.0.0.1:5432");
-        }
-        String schema = "facta_spring_" + UUID.randomUUID().toString().substring(0, 8);
-        HikariDataSource ds = new HikariDataSource();
-        ds.setJdbcUrl(admin + "?currentSchema=" + schema);
-        ds.setUsername("postgres");
-        ds.setMaximumPoolSize(4);
+        String schema = newSchemaName();
+        HikariDataSource ds = dataSource(schema);
         try (ds) {
             try (Connection c = ds.getConnection()) {
                 c.createStatement().execute("CREATE SCHEMA " + schema);
@@ -317,10 +318,7 @@ class FactaAutoConfigurationTest {
                         assertThat(store.headPosition()).isEqualTo(2);
                     });
             // the context closed its DataSource bean: a new pool on the same database
-            HikariDataSource ds2 = new HikariDataSource();
-            ds2.setJdbcUrl(admin + "?currentSchema=" + schema);
-            ds2.setUsername("postgres");
-            ds2.setMaximumPoolSize(4);
+            HikariDataSource ds2 = dataSource(schema);
             var template2 = new org.springframework.transaction.support.TransactionTemplate(
                     new org.springframework.jdbc.support.JdbcTransactionManager(ds2));
             runner.withBean(DataSource.class, () -> ds2).withPropertyValues("facta.store.schema=" + schema,
@@ -334,7 +332,7 @@ class FactaAutoConfigurationTest {
                         assertThat(store.readStream(StreamId.of("greeting-dee"))).hasSize(1);
                     });
         } finally {
-            try (Connection c = DriverManager.getConnection(admin, "postgres", "")) {
+            try (Connection c = DriverManager.getConnection(ADMIN, "postgres", "")) {
                 c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             }
         }
