@@ -106,6 +106,37 @@ class ServeCommandTest {
     }
 
     @Test
+    void serve_with_a_schema_folder_refuses_appends_that_do_not_match_and_stores_nothing_of_them() throws Exception {
+        Path schemas = Files.createDirectories(temp.resolve("schemas/OrderPlaced"));
+        Files.writeString(schemas.resolve("v1.json"), """
+                {"type": "object", "required": ["orderId", "total"],
+                 "properties": {"orderId": {"type": "string"}, "total": {"type": "number"}}}""");
+        Path db = temp.resolve("facta.db");
+        Process p = serve(null, "--store", "sqlite:" + db, "--port", "0", "--schemas", temp.resolve("schemas").toString());
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String api = null;
+        List<String> lines = new ArrayList<>();
+        for (String line = out.readLine(); line != null && !line.startsWith("Press Ctrl-C"); line = out.readLine()) {
+            lines.add(line);
+            if (line.contains("HTTP API:")) api = line.substring(line.indexOf("http://")).trim();
+        }
+        assertThat(api).as("printed: " + lines + "\nstderr: " + Files.readString(temp.resolve("serve.err"))).isNotNull();
+        HttpResponse<String> bad = send(HttpRequest.newBuilder(URI.create(api + "/streams/order-1"))
+                .POST(HttpRequest.BodyPublishers.ofString("[{\"type\":\"OrderPlaced\",\"data\":{\"orderId\":\"o-1\",\"total\":\"lots\"}}]")));
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("validation_failed").contains("/0/data/total");
+        HttpResponse<String> good = send(HttpRequest.newBuilder(URI.create(api + "/streams/order-1"))
+                .POST(HttpRequest.BodyPublishers.ofString("[{\"type\":\"OrderPlaced\",\"data\":{\"orderId\":\"o-1\",\"total\":12.5}}]")));
+        assertThat(good.statusCode()).isEqualTo(201);
+        assertThat(p.toHandle().destroy()).isTrue();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        try (SqliteEventStore store = SqliteEventStore.open(db)) {
+            assertThat(store.headPosition()).as("only the valid append was stored").isEqualTo(1);
+        }
+        assertThat(Facta.run("serve", "--store", "memory:", "--schemas", temp.resolve("nowhere").toString()).exitCode()).isEqualTo(2);
+    }
+
+    @Test
     void a_port_in_use_is_one_clear_error_and_a_bad_port_is_bad_usage() throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Facta serve = Facta.run("serve", "--store", "memory:", "--port", Integer.toString(busy.getLocalPort()));
