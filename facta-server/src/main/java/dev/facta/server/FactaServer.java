@@ -118,6 +118,7 @@ public final class FactaServer implements AutoCloseable {
     private final JvmGcMetrics gcMetrics;
     private final StoreHealth health;
     private final ProjectionEngine engine;
+    private final java.util.function.Function<String, Optional<ProjectionEngine>> tenantEngines;
     private final Duration healthTimeout;
     private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
     private final List<ServerExtension> extensions;
@@ -155,6 +156,7 @@ public final class FactaServer implements AutoCloseable {
         this.health = b.events == null ? null : new StoreHealth(b.events, b.healthTimeout);
         this.healthTimeout = b.healthTimeout;
         this.engine = b.engine;
+        this.tenantEngines = b.tenantEngines;
         this.context = new ServerContext(events, Optional.ofNullable(projections), b.stateViews, jsonMapper(limits), registry);
         this.tokenWatch = auth.onChange(this::recheckSubscriptions);
         this.extensions = List.copyOf(b.extensions);
@@ -554,7 +556,9 @@ public final class FactaServer implements AutoCloseable {
         Caller caller = caller(ctx);
         if (!caller.admin()) throw new ApiException(403, "forbidden", "the admin API needs a token with the admin flag");
         Scope s = scope(ctx);
-        return new AdminApi(context.scoped(s.events(), s.projections(), s.access()), tenants == null ? engine : null,
+        ProjectionEngine e = tenants == null ? engine
+                : tenantEngines == null ? null : tenantEngines.apply(s.tenant()).orElse(null);
+        return new AdminApi(context.scoped(s.events(), s.projections(), s.access()), e,
                 AdminApi.DEFAULT_RELATION_SCAN_LIMIT);
     }
 
@@ -732,6 +736,7 @@ public final class FactaServer implements AutoCloseable {
         private final List<StateView> stateViews = new ArrayList<>();
         private ProjectionStore projections;
         private ProjectionEngine engine;
+        private java.util.function.Function<String, Optional<ProjectionEngine>> tenantEngines;
         private String host = "127.0.0.1";
         private int port;
         private String authToken;
@@ -770,6 +775,17 @@ public final class FactaServer implements AutoCloseable {
          */
         public Builder projectionEngine(ProjectionEngine engine) {
             this.engine = Objects.requireNonNull(engine, "engine");
+            return this;
+        }
+
+        /**
+         * For a multi-tenant server: each tenant's projection engine when it runs in this process (empty
+         * when it does not), so that the admin UI retries that tenant's dead letters through it. Each
+         * should run on its tenant's projection store ({@code TenantStore.projections()}); the server
+         * neither starts nor closes them.
+         */
+        public Builder tenantProjectionEngines(java.util.function.Function<String, Optional<ProjectionEngine>> engines) {
+            this.tenantEngines = Objects.requireNonNull(engines, "engines");
             return this;
         }
 
@@ -929,6 +945,9 @@ public final class FactaServer implements AutoCloseable {
         }
 
         public FactaServer build() {
+            if (tenants == null && tenantEngines != null) {
+                throw new IllegalStateException("tenantProjectionEngines is for a multi-tenant server; use projectionEngine");
+            }
             if (tenants != null && (projections != null || engine != null)) {
                 throw new IllegalStateException("a multi-tenant server uses each tenant's projection store; it takes no"
                         + " projection store or engine of its own");
