@@ -105,6 +105,12 @@ public final class ProjectionEngine implements AutoCloseable {
     private final Wakeup wakeup = new Wakeup();
     private final Wakeup coordinatorWakeup = new Wakeup();
     private final AtomicLong activations = new AtomicLong();
+    /** The active version of each projection name as last looked up, shared by every read-model handle. */
+    private final Map<String, ActiveLookup> activeLookups = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** An active-version lookup: the record, when it was read and under which activation generation. */
+    private record ActiveLookup(ProjectionRecord record, long at, long generation) {
+    }
     private final Object recordsLock = new Object();
     private volatile Map<ProjectionKey, Cached> records = Map.of();
     private volatile boolean closing;
@@ -448,14 +454,29 @@ public final class ProjectionEngine implements AutoCloseable {
             long now = System.nanoTime();
             long gen = activations.get();
             if (resolved == null || gen != generation || now - resolvedAt >= pollInterval.toNanos()) {
-                ProjectionRecord active = store.active(name).orElseThrow(
-                        () -> new InvalidInputException("projection", "projection " + name + " has no active version"));
+                ProjectionRecord active = activeVersion(name, now, gen);
                 resolved = store.readModels().collection(active.key().collection(collection), codec);
                 resolvedAt = now;
                 generation = gen;
             }
             return resolved;
         }
+    }
+
+    /**
+     * The active version of a projection, looked up in the store at most once per poll interval
+     * (and again after every activation) however many read-model handles ask: applications often
+     * take a new handle for every query, and each lookup is a round trip to the store.
+     */
+    private ProjectionRecord activeVersion(String name, long now, long generation) {
+        ActiveLookup known = activeLookups.get(name);
+        if (known != null && known.generation() == generation && now - known.at() < pollInterval.toNanos()) {
+            return known.record();
+        }
+        ProjectionRecord active = store.active(name).orElseThrow(
+                () -> new InvalidInputException("projection", "projection " + name + " has no active version"));
+        activeLookups.put(name, new ActiveLookup(active, now, generation));
+        return active;
     }
 
     // ------------------------------------------------------------------ coordinator

@@ -214,6 +214,30 @@ class ProjectionEngineTest {
     }
 
     @Test
+    void read_model_handles_share_one_lookup_of_the_active_version_per_poll_interval() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+        ProjectionStore counting = (ProjectionStore) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[]{ProjectionStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("active")) lookups.incrementAndGet();
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException ex) {
+                        throw ex.getCause();
+                    }
+                });
+        append("order-1", "Placed", 3);
+        ProjectionEngine e = start(ProjectionEngine.builder(events, counting).instanceId("a").pollInterval(Duration.ofSeconds(30))
+                .register(new Counter("counts")));
+        assertThat(e.awaitCaughtUp("counts", Duration.ofSeconds(20))).isTrue();
+        lookups.set(0);
+        // applications often take a new handle for every query
+        for (int i = 0; i < 200; i++) {
+            assertThat(e.readModel("counts", "streams", DocumentCodec.json()).get("order-1")).contains("{\"n\":3}");
+        }
+        assertThat(lookups.get()).isEqualTo(1);
+    }
+
+    @Test
     void read_models_are_read_only_and_follow_the_active_version() throws Exception {
         append("order-1", "Placed", 3);
         ProjectionEngine e = start(engine("a").register(new Counter("counts")));
