@@ -663,8 +663,9 @@ public final class SagaRuntime implements AutoCloseable {
     }
 
     private boolean hasDueCommands(Flow flow) {
-        return !collection(flow, Names.COMMANDS).find(Query.where("dueAt", Predicate.lte(now().toEpochMilli())).limit(1))
-                .items().isEmpty();
+        // ordered by dueAt so that the dueAt index answers it: in id order the database may walk every command
+        return !collection(flow, Names.COMMANDS).find(Query.where("dueAt", Predicate.lte(now().toEpochMilli()))
+                .orderBy("dueAt").limit(1)).items().isEmpty();
     }
 
     private List<String> dueSagas(Flow flow) {
