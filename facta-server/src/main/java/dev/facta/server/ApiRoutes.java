@@ -211,7 +211,7 @@ final class ApiRoutes {
             return;
         }
         StoreHealth.Health h = server.health().check();
-        boolean up = h.status() == StoreHealth.Status.UP;
+        boolean up = h.status() == StoreHealth.Status.UP & checks(node, details);
         node.put("status", up ? "up" : "down");
         for (Map.Entry<String, Object> d : h.details().entrySet()) {
             // unauthenticated callers learn whether it is up and what store it is, nothing of its errors
@@ -244,7 +244,8 @@ final class ApiRoutes {
             Thread.currentThread().interrupt();
             error = "interrupted";
         }
-        node.put("status", error == null ? "up" : "down");
+        boolean checksUp = checks(node, caller != null);
+        node.put("status", error == null && checksUp ? "up" : "down");
         node.put("tenancy", true);
         if (caller != null && error != null) node.put("error", error);
         if (caller != null && error == null) {
@@ -257,8 +258,49 @@ final class ApiRoutes {
                 // no tenant named or allowed: health without tenant details
             }
         }
-        ctx.status(error == null ? 200 : 503);
+        ctx.status(error == null && checksUp ? 200 : 503);
         respond(ctx, node);
+    }
+
+    /**
+     * Runs the application's health checks at once, each within the health timeout, into
+     * {@code checks}; details (and errors) only for authenticated callers. True when all are up.
+     */
+    private boolean checks(ObjectNode node, boolean details) {
+        Map<String, HealthCheck> checks = server.healthChecks();
+        if (checks.isEmpty()) return true;
+        ObjectNode out = node.putObject("checks");
+        boolean allUp = true;
+        // not closed with try-with-resources: closing waits for every task, and a check that ignores
+        // the interrupt would hold /health past its timeout
+        var probe = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            Map<String, java.util.concurrent.Future<HealthCheck.Result>> running = new java.util.LinkedHashMap<>();
+            checks.forEach((name, check) -> running.put(name, probe.submit(check::check)));
+            long deadline = System.nanoTime() + server.healthTimeout().toNanos();
+            for (var e : running.entrySet()) {
+                HealthCheck.Result r;
+                try {
+                    r = e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (r == null) r = HealthCheck.Result.down("the check answered nothing");
+                } catch (java.util.concurrent.TimeoutException t) {
+                    e.getValue().cancel(true);
+                    r = HealthCheck.Result.down("no answer within " + server.healthTimeout());
+                } catch (java.util.concurrent.ExecutionException x) {
+                    r = HealthCheck.Result.down(String.valueOf(x.getCause()));
+                } catch (InterruptedException i) {
+                    Thread.currentThread().interrupt();
+                    r = HealthCheck.Result.down("interrupted");
+                }
+                ObjectNode c = out.putObject(e.getKey());
+                c.put("status", r.up() ? "up" : "down");
+                if (details) r.details().forEach(c::put);
+                allUp &= r.up();
+            }
+        } finally {
+            probe.shutdownNow();
+        }
+        return allUp;
     }
 
     private void metrics(Context ctx) {

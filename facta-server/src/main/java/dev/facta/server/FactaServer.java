@@ -122,6 +122,7 @@ public final class FactaServer implements AutoCloseable {
     private final Duration healthTimeout;
     private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
     private final List<ServerExtension> extensions;
+    private final Map<String, HealthCheck> healthChecks;
     private final AppEndpoints endpoints;
     private final dev.facta.schema.SchemaRegistry schemas;
     private final AppendRequest.DataCheck appendCheck;
@@ -160,6 +161,7 @@ public final class FactaServer implements AutoCloseable {
         this.context = new ServerContext(events, Optional.ofNullable(projections), b.stateViews, jsonMapper(limits), registry);
         this.tokenWatch = auth.onChange(this::recheckSubscriptions);
         this.extensions = List.copyOf(b.extensions);
+        this.healthChecks = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(b.healthChecks));
         this.endpoints = new AppEndpoints(this, b.commandBus, b.commands, b.queries, FactaServer::schemaOf);
         this.schemas = b.schemas;
         this.appendCheck = b.schemas == null || !b.validateAppends ? AppendRequest.DataCheck.NONE : this::checkEventData;
@@ -455,6 +457,10 @@ public final class FactaServer implements AutoCloseable {
         }
     }
 
+    Map<String, HealthCheck> healthChecks() {
+        return healthChecks;
+    }
+
     List<ServerExtension> extensions() {
         return extensions;
     }
@@ -746,6 +752,7 @@ public final class FactaServer implements AutoCloseable {
         private Duration heartbeat = Duration.ofSeconds(15);
         private Duration healthTimeout = Duration.ofSeconds(2);
         private final List<ServerExtension> extensions = new ArrayList<>();
+        private final Map<String, HealthCheck> healthChecks = new java.util.LinkedHashMap<>();
         private dev.facta.command.CommandBus commandBus;
         private dev.facta.schema.SchemaRegistry schemas;
         private boolean validateAppends = true;
@@ -852,6 +859,19 @@ public final class FactaServer implements AutoCloseable {
         /** How long {@code /health} waits for the store before it reports it down; default 2 s. */
         public Builder healthTimeout(Duration timeout) {
             this.healthTimeout = positive(timeout, "healthTimeout");
+            return this;
+        }
+
+        /**
+         * A check {@code /health} runs besides the store's, reported under {@code checks.<name>}; when
+         * it is down, throws or outlasts the health timeout, {@code /health} answers 503. Names are
+         * 1-40 characters of a-z, 0-9, '_' and '-'; a second check of a name replaces the first.
+         */
+        public Builder healthCheck(String name, HealthCheck check) {
+            if (name == null || !name.matches("[a-z0-9_-]{1,40}")) {
+                throw new IllegalArgumentException("a health check's name is 1-40 characters of a-z, 0-9, '_' and '-', got " + name);
+            }
+            healthChecks.put(name, Objects.requireNonNull(check, "check"));
             return this;
         }
 
