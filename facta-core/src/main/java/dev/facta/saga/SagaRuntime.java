@@ -14,6 +14,7 @@ import dev.facta.readmodel.Page;
 import dev.facta.readmodel.Predicate;
 import dev.facta.readmodel.Query;
 import dev.facta.readmodel.ReadModelStore;
+import dev.facta.readmodel.UniqueViolationException;
 import dev.facta.store.EventStore;
 import dev.facta.store.Metadata;
 import dev.facta.store.RecordedEvent;
@@ -954,14 +955,25 @@ public final class SagaRuntime implements AutoCloseable {
         ensureReady();
         if (halted) throw new Halted();
         Session[] session = new Session[1];
-        T result = store.inTransaction(tx -> {
-            Session s = new Session(this, flow, kind -> tx.collection(flow.names().stored(kind), SagaJson.CODEC));
-            session[0] = s;
-            T r = work.run(s);
-            s.finish();
-            if (halted) throw new Halted();
-            return r;
-        });
+        T result;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                result = store.inTransaction(tx -> {
+                    Session s = new Session(this, flow, kind -> tx.collection(flow.names().stored(kind), SagaJson.CODEC));
+                    session[0] = s;
+                    T r = work.run(s);
+                    s.finish();
+                    if (halted) throw new Halted();
+                    return r;
+                });
+                break;
+            } catch (UniqueViolationException e) {
+                // Two transactions (two processes) took a new instance's lock at the same moment: the database
+                // let the first one in and refused the other instead of making it wait. The first has
+                // committed by then, so the work runs again and now waits behind its lock as usual.
+                if (attempt >= 3 || !flow.names().stored(Names.LOCKS).equals(e.collection())) throw e;
+            }
+        }
         if (session[0].due()) signal();
         if (!session[0].eager().isEmpty()) dispatchEagerly(flow, session[0].eager(), session[0].waits());
         return result;
