@@ -367,17 +367,7 @@ public final class PostgresMultiTenantStore extends AbstractMultiTenantStore {
 
     /** Deletes the tenant's rows from every shared table, read models' included. */
     private void deleteRows(Connection c, String tenant) throws SQLException {
-        List<String> tables = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT t.relname FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace"
-                + " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attname = ? AND NOT a.attisdropped"
-                + " WHERE n.nspname = ? AND t.relkind IN ('r', 'p') ORDER BY t.relname")) {
-            ps.setString(1, PostgresRowSecurity.TENANT_COLUMN);
-            ps.setString(2, config.sharedSchema);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) tables.add(rs.getString(1));
-            }
-        }
-        for (String table : tables) {
+        for (String table : PostgresRowSecurity.tables(c, config.sharedSchema, true)) {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + PostgresMigrations.quote(config.sharedSchema) + "."
                     + PostgresMigrations.quote(table) + " WHERE " + PostgresRowSecurity.TENANT_COLUMN + " = ?")) {
                 ps.setString(1, tenant);

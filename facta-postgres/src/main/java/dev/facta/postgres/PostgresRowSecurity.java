@@ -89,7 +89,7 @@ final class PostgresRowSecurity {
             st.execute("SELECT pg_advisory_xact_lock(" + SHARE_LOCK + ")");
             ensureRole(c, role);
             String s = PostgresMigrations.quote(schema);
-            for (String table : unsharedTables(c, schema)) {
+            for (String table : tables(c, schema, false)) {
                 String t = s + "." + PostgresMigrations.quote(table);
                 // the one head row the migration seeds is the single-tenant log's; each tenant gets its own
                 if ("facta_log_head".equals(table)) st.execute("DELETE FROM " + t);
@@ -126,13 +126,16 @@ final class PostgresRowSecurity {
         }
     }
 
-    /** The schema's tables without a tenant column, but the migrations' own bookkeeping. */
-    private static List<String> unsharedTables(Connection c, String schema) throws SQLException {
+    /**
+     * The schema's tables with a tenant column ({@code shared}) or without one, but the migrations'
+     * own bookkeeping.
+     */
+    static List<String> tables(Connection c, String schema, boolean shared) throws SQLException {
         List<String> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT t.relname FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace"
                 + " WHERE n.nspname = ? AND t.relkind IN ('r', 'p') AND t.relname <> 'facta_schema_version'"
-                + " AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attname = ? AND NOT a.attisdropped)"
-                + " ORDER BY t.relname")) {
+                + " AND " + (shared ? "" : "NOT ") + "EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = t.oid"
+                + " AND a.attname = ? AND NOT a.attisdropped) ORDER BY t.relname")) {
             ps.setString(1, schema);
             ps.setString(2, TENANT_COLUMN);
             try (ResultSet rs = ps.executeQuery()) {

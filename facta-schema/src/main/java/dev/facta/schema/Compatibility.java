@@ -286,7 +286,7 @@ public final class Compatibility {
             oldNames.addAll(oldRequired);
             newNames.addAll(newRequired);
             for (String name : oldNames) {
-                String field = path + "/" + escape(name);
+                String field = path + "/" + SchemaValidator.escape(name);
                 if (!newNames.contains(name)) {
                     boolean wasRequired = oldRequired.contains(name);
                     changes.add(new Change(field, wasRequired, (wasRequired ? "required" : "optional")
@@ -306,7 +306,7 @@ public final class Compatibility {
                 if (oldNames.contains(name)) {
                     continue;
                 }
-                String field = path + "/" + escape(name);
+                String field = path + "/" + SchemaValidator.escape(name);
                 boolean required = newRequired.contains(name);
                 boolean hasDefault = np.path(name).has("default");
                 if (required && !hasDefault) {
@@ -493,10 +493,6 @@ public final class Compatibility {
             }
         }
         return s;
-    }
-
-    private static String escape(String name) {
-        return name.replace("~", "~0").replace("/", "~1");
     }
 
     private static JsonNode emptyObject() {

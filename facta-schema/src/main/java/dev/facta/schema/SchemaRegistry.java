@@ -4,11 +4,6 @@ import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaException;
 import com.networknt.schema.SchemaLocation;
-import com.networknt.schema.SchemaRegistryConfig;
-import com.networknt.schema.dialect.Dialect;
-import com.networknt.schema.dialect.Dialects;
-import com.networknt.schema.keyword.NonValidationKeyword;
-import com.networknt.schema.path.PathType;
 import dev.facta.InvalidInputException;
 import dev.facta.jackson.EventTypeRegistry;
 import dev.facta.upcasting.Upcaster;
@@ -49,11 +44,6 @@ import java.util.stream.Collectors;
  */
 public final class SchemaRegistry {
 
-    private static final SchemaRegistryConfig CONFIG = SchemaRegistryConfig.builder()
-            .pathType(PathType.JSON_POINTER)
-            .formatAssertionsEnabled(true)
-            .build();
-
     private record Entry(EventSchema schema, Schema compiled) {
     }
 
@@ -65,13 +55,7 @@ public final class SchemaRegistry {
 
     private SchemaRegistry(boolean requireSchemas) {
         this.requireSchemas = requireSchemas;
-        // keywords the draft does not define (x-facta-upcaster, x-... of your own) are annotations: no
-        // validation, and none of the validator's warnings about them
-        Dialect dialect = Dialect.builder(Dialects.getDraft202012())
-                .unknownKeywordFactory((keyword, context) -> new NonValidationKeyword(keyword))
-                .build();
-        this.compiler = com.networknt.schema.SchemaRegistry.withDefaultDialect(dialect,
-                b -> b.schemaRegistryConfig(CONFIG));
+        this.compiler = SchemaValidator.newCompiler();
         this.metaSchema = compiler.getSchema(SchemaLocation.of(JsonSchemas.DRAFT_2020_12));
     }
 
@@ -309,7 +293,7 @@ public final class SchemaRegistry {
         }
         List<SchemaViolationException.Violation> violations = new ArrayList<>();
         for (Error err : errors) {
-            violations.add(violation(err));
+            violations.add(SchemaValidator.violation(err));
         }
         SchemaViolationException.Violation first = violations.getFirst();
         StringBuilder msg = new StringBuilder("data of event type '").append(s.eventType())
@@ -322,26 +306,6 @@ public final class SchemaRegistry {
                     .append(violations.size() > 6 ? "; ..." : "").append(')');
         }
         throw new SchemaViolationException(s.eventType(), s.version(), violations, msg.toString());
-    }
-
-    /** A validator error as a field pointer and a problem text without the location prefix. */
-    private static SchemaViolationException.Violation violation(Error err) {
-        String at = err.getInstanceLocation() == null ? "" : err.getInstanceLocation().toString();
-        String message = err.getMessage() == null ? err.toString() : err.getMessage();
-        String prefix = at + ": ";
-        if (message.startsWith(prefix)) {
-            message = message.substring(prefix.length());
-        } else if (message.startsWith(": ")) {
-            message = message.substring(2);
-        }
-        String field = at;
-        String property = err.getProperty();
-        String keyword = err.getKeyword();
-        if (property != null && ("required".equals(keyword) || "additionalProperties".equals(keyword)
-                || "dependentRequired".equals(keyword) || "unevaluatedProperties".equals(keyword))) {
-            field = at + "/" + property.replace("~", "~0").replace("/", "~1");
-        }
-        return new SchemaViolationException.Violation(field, message);
     }
 
     private Schema compile(EventSchema s) {

@@ -1,10 +1,7 @@
 package dev.facta.server;
 
-import com.networknt.schema.Error;
-import com.networknt.schema.Schema;
-import com.networknt.schema.SchemaRegistry;
-import com.networknt.schema.SpecificationVersion;
-import com.networknt.schema.path.NodePath;
+import dev.facta.schema.SchemaValidator;
+import dev.facta.schema.SchemaViolationException;
 import tools.jackson.databind.JsonNode;
 
 import java.util.Comparator;
@@ -17,12 +14,10 @@ import java.util.Map;
  * as a JSON Pointer ({@code "field": "/lines/0/quantity"}).
  */
 final class JsonValidator {
-    private static final SchemaRegistry SCHEMAS = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
-
-    private final Schema schema;
+    private final SchemaValidator schema;
 
     JsonValidator(JsonNode schema) {
-        this.schema = SCHEMAS.getSchema(schema);
+        this.schema = SchemaValidator.of(schema);
     }
 
     /**
@@ -32,13 +27,14 @@ final class JsonValidator {
      * @throws ApiException 400 {@code validation_failed} with the failing field
      */
     void check(JsonNode value, String prefix, String what) {
-        List<Error> errors = schema.validate(value);
-        if (errors.isEmpty()) return;
-        Error first = errors.stream().min(Comparator.comparing(e -> pointer(e))).orElseThrow();
-        String field = prefix + pointer(first);
-        String more = errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : "";
+        List<SchemaViolationException.Violation> violations = schema.violations(value);
+        if (violations.isEmpty()) return;
+        SchemaViolationException.Violation first = violations.stream()
+                .min(Comparator.comparing(SchemaViolationException.Violation::field)).orElseThrow();
+        String field = prefix + first.field();
+        String more = violations.size() > 1 ? " (and " + (violations.size() - 1) + " more)" : "";
         throw invalid(field.isEmpty() ? "/" : field, what + " is invalid at " + (field.isEmpty() ? "/" : field) + ": "
-                + first.getMessage() + more);
+                + first.problem() + more);
     }
 
     /** A 400 {@code validation_failed} refusal naming the field (a JSON Pointer). */
@@ -46,30 +42,9 @@ final class JsonValidator {
         return new ApiException(400, "validation_failed", message, Map.of("field", field));
     }
 
-    /** The JSON Pointer of the failing value; for a missing or unexpected property, that property's. */
-    static String pointer(Error e) {
-        StringBuilder b = new StringBuilder(pointer(e.getInstanceLocation()));
-        String property = e.getProperty();
-        if (property != null && ("required".equals(e.getKeyword()) || "additionalProperties".equals(e.getKeyword())
-                || "unevaluatedProperties".equals(e.getKeyword()))) {
-            b.append('/').append(escape(property));
-        }
-        return b.toString();
-    }
-
-    private static String pointer(NodePath path) {
-        StringBuilder b = new StringBuilder();
-        if (path == null) return "";
-        for (int i = 0; i < path.getNameCount(); i++) {
-            Object element = path.getElement(i);
-            b.append('/').append(element instanceof Integer n ? n.toString() : escape(String.valueOf(element)));
-        }
-        return b.toString();
-    }
-
     /** A JSON Pointer token: {@code ~} as {@code ~0}, {@code /} as {@code ~1}. */
     static String escape(String token) {
-        return token.replace("~", "~0").replace("/", "~1");
+        return SchemaValidator.escape(token);
     }
 
     /**
