@@ -233,18 +233,17 @@ final class ApiRoutes {
      * Nothing about other tenants, not even how many there are.
      */
     private void tenantsHealth(Context ctx, ObjectNode node, Caller caller) {
-        String error = null;
-        try (var probe = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            probe.submit(() -> server.tenants().tenants()).get(server.healthTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            error = "the store did not answer within " + server.healthTimeout();
-        } catch (java.util.concurrent.ExecutionException e) {
-            error = String.valueOf(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            error = "interrupted";
-        }
-        boolean checksUp = checks(node, caller != null);
+        // the store's probe runs with the application's checks, under the same deadline
+        Map<String, HealthCheck> all = new java.util.LinkedHashMap<>();
+        all.put(STORE_PROBE, () -> {
+            server.tenants().tenants();
+            return HealthCheck.Result.up(Map.of());
+        });
+        all.putAll(server.healthChecks());
+        Map<String, HealthCheck.Result> results = run(all);
+        HealthCheck.Result store = results.remove(STORE_PROBE);
+        String error = store.up() ? null : "the store: " + store.details().get("error");
+        boolean checksUp = report(node, results, caller != null);
         node.put("status", error == null && checksUp ? "up" : "down");
         node.put("tenancy", true);
         if (caller != null && error != null) node.put("error", error);
@@ -262,15 +261,35 @@ final class ApiRoutes {
         respond(ctx, node);
     }
 
+    /** The key of the multi-tenant store's own probe among the checks {@link #run} runs (not a valid check name). */
+    private static final String STORE_PROBE = "(store)";
+
     /**
-     * Runs the application's health checks at once, each within the health timeout, into
-     * {@code checks}; details (and errors) only for authenticated callers. True when all are up.
+     * Runs the application's health checks into {@code checks}; details (and errors) only for
+     * authenticated callers. True when all are up.
      */
     private boolean checks(ObjectNode node, boolean details) {
-        Map<String, HealthCheck> checks = server.healthChecks();
-        if (checks.isEmpty()) return true;
+        return report(node, run(server.healthChecks()), details);
+    }
+
+    private static boolean report(ObjectNode node, Map<String, HealthCheck.Result> results, boolean details) {
+        if (results.isEmpty()) return true;
         ObjectNode out = node.putObject("checks");
         boolean allUp = true;
+        for (var e : results.entrySet()) {
+            HealthCheck.Result r = e.getValue();
+            ObjectNode c = out.putObject(e.getKey());
+            c.put("status", r.up() ? "up" : "down");
+            if (details) r.details().forEach(c::put);
+            allUp &= r.up();
+        }
+        return allUp;
+    }
+
+    /** Runs the checks at once, each within what is left of the health timeout; one that throws or hangs is down. */
+    private Map<String, HealthCheck.Result> run(Map<String, HealthCheck> checks) {
+        Map<String, HealthCheck.Result> results = new java.util.LinkedHashMap<>();
+        if (checks.isEmpty()) return results;
         // not closed with try-with-resources: closing waits for every task, and a check that ignores
         // the interrupt would hold /health past its timeout
         var probe = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
@@ -292,15 +311,12 @@ final class ApiRoutes {
                     Thread.currentThread().interrupt();
                     r = HealthCheck.Result.down("interrupted");
                 }
-                ObjectNode c = out.putObject(e.getKey());
-                c.put("status", r.up() ? "up" : "down");
-                if (details) r.details().forEach(c::put);
-                allUp &= r.up();
+                results.put(e.getKey(), r);
             }
         } finally {
             probe.shutdownNow();
         }
-        return allUp;
+        return results;
     }
 
     private void metrics(Context ctx) {
